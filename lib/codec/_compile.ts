@@ -1,0 +1,122 @@
+/**
+ * Fast path for well-formed messages: compiles a field list into a specialised JavaScript function
+ * (the technique protobufjs and avsc use), so decoding a clean message touches each field once with
+ * monomorphic code. The function returns -1 on anything unusual (truncation, reserved bits set,
+ * lengths out of range); the caller then runs the generic walker, which produces the issues. Only
+ * plain layouts compile (integers with bits/flags/enums, bytes, strings, integer arrays); a layout
+ * with groups, nested, custom or conditional fields is not compiled and always takes the walker.
+ *
+ * @internal @private
+ * @module
+ */
+import type { Endian, Field, IntType, LengthSpec } from "./types.ts";
+import { INT_SIZE, maskShift } from "./_values.ts";
+
+/** A compiled layout: returns the new offset, or -1 to ask for the generic walker. */
+export type CompiledLayout = (
+  view: DataView,
+  data: Uint8Array,
+  off: number,
+  end: number,
+  values: Record<string, unknown>,
+) => number;
+
+const GETTER: Record<IntType, string> = {
+  u8: "getUint8",
+  i8: "getInt8",
+  u16: "getUint16",
+  i16: "getInt16",
+  u32: "getUint32",
+  i32: "getInt32",
+  u64: "getBigUint64",
+  i64: "getBigInt64",
+};
+
+/**
+ * Compiles a field list, or returns undefined when it has fields the fast path does not handle.
+ * @param fields Declarations.
+ * @param endian Default byte order.
+ * @param dialect Dialect (fields limited to other dialects are left out).
+ * @returns The function, or undefined.
+ */
+export function compileLayout(
+  fields: readonly Field[],
+  endian: Endian,
+  dialect: string,
+): CompiledLayout | undefined {
+  const lines: string[] = [];
+  for (const f of fields) {
+    if (f.when) return undefined;
+    if (f.dialects && !f.dialects.includes(dialect)) continue;
+    const key = JSON.stringify(f.name);
+    switch (f.kind) {
+      case "int": {
+        if (f.reg) return undefined;
+        const size = INT_SIZE[f.type];
+        const le = (f.endian ?? endian) === "le";
+        lines.push(`if (off + ${size} > end) return -1;`);
+        const read = size === 1 ? `view.${GETTER[f.type]}(off)` : `view.${GETTER[f.type]}(off, ${le})`;
+        lines.push(`{ const x = ${read}; v[${key}] = x;`);
+        if (f.reserved) lines.push(size === 8 ? `if (x !== 0n) return -1;` : `if (x !== 0) return -1;`);
+        for (const b of f.bits ?? []) {
+          const bk = JSON.stringify(`${f.name}.${b.name}`);
+          const shift = maskShift(b.mask);
+          if (size === 8 || typeof b.mask === "bigint" || b.mask > 0xffffffff) {
+            lines.push(
+              `{ const r = (BigInt(x) & ${
+                BigInt(b.mask)
+              }n) >> ${shift}n; v[${bk}] = r <= 0x1fffffffffffffn ? Number(r) : r; }`,
+            );
+          } else {
+            lines.push(`v[${bk}] = ((x & ${b.mask}) >>> 0) >>> ${shift};`);
+          }
+          if (b.reserved) lines.push(`if (v[${bk}] != 0) return -1;`);
+        }
+        lines.push(`off += ${size}; }`);
+        break;
+      }
+      case "bytes": {
+        if (f.reserved) return undefined;
+        lines.push(
+          `{ const n = ${lengthExpr(f.length, "end - off")}; if (!(n >= 0) || off + n > end) return -1;`,
+        );
+        lines.push(`v[${key}] = data.subarray(off, off + n); off += n; }`);
+        break;
+      }
+      case "array": {
+        const size = INT_SIZE[f.element];
+        const le = (f.endian ?? endian) === "le";
+        lines.push(
+          `{ const n = ${
+            lengthExpr(f.count, `Math.floor((end - off) / ${size})`)
+          }; if (!(n >= 0) || off + n * ${size} > end) return -1;`,
+        );
+        lines.push(
+          `const a = new Array(n); for (let i = 0; i < n; i++) a[i] = view.${
+            GETTER[f.element]
+          }(off + i * ${size}${size === 1 ? "" : `, ${le}`}); v[${key}] = a; off += n * ${size}; }`,
+        );
+        break;
+      }
+      case "string": {
+        lines.push(`if (off + ${f.length} > end) return -1;`);
+        lines.push(
+          `{ const raw = data.subarray(off, off + ${f.length}); const z = raw.indexOf(0); v[${key}] = DEC.decode(z < 0 ? raw : raw.subarray(0, z)); off += ${f.length}; }`,
+        );
+        break;
+      }
+      default:
+        return undefined;
+    }
+  }
+  lines.push("return off;");
+  const body = `"use strict"; return function (view, data, off, end, v) {\n${lines.join("\n")}\n};`;
+  return new Function("DEC", body)(new TextDecoder()) as CompiledLayout;
+}
+
+function lengthExpr(spec: LengthSpec, rest: string): string {
+  if (typeof spec === "number") return String(spec);
+  if (spec === "rest") return rest;
+  const ref = `v[${JSON.stringify(spec.field)}]`;
+  return `(typeof ${ref} === "bigint" ? Number(${ref}) : ${ref}) * ${spec.scale ?? 1} + ${spec.add ?? 0}`;
+}

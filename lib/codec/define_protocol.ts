@@ -1,0 +1,666 @@
+/**
+ * `defineProtocol()` turns one declaration into a working codec: decode, encode, summary and
+ * field catalogue all come from the same {@linkcode ProtocolSpec}.
+ *
+ * @module
+ */
+import type { CaptureRecord, MessageKind, ProtocolTag } from "../record.ts";
+import type {
+  BodySpec,
+  CodecLike,
+  DecodeContext,
+  EncodeContext,
+  Field,
+  FieldValue,
+  Message,
+  MessageInput,
+  ProtocolSpec,
+  RegistryLike,
+  Value,
+  ValueMap,
+} from "./types.ts";
+import { displayInt, walk, type WalkState } from "./_decode.ts";
+import { ByteWriter, encodeFields, type EncodeState } from "./_encode.ts";
+import { hex, writeInt } from "./_values.ts";
+import { type CompiledLayout, compileLayout } from "./_compile.ts";
+
+/** Options for {@linkcode Codec.decode}. */
+export interface DecodeOptions {
+  /** The registry (for nested protocols). */
+  registry: RegistryLike;
+  /** Dialects by protocol. */
+  dialects?: Readonly<Partial<Record<ProtocolTag, string>>>;
+  /** The request a response answers (from pairing). */
+  request?: Message;
+  /** Protocol options (e.g. `rpmbKey`). */
+  options?: Readonly<Record<string, unknown>>;
+  /**
+   * Build the field tree (default true). False decodes values and the summary only, which is what
+   * one-line output needs and is much faster.
+   * @default {true}
+   */
+  tree?: boolean;
+}
+
+const KINDS: readonly MessageKind[] = ["request", "response", "event"];
+const NONE: Readonly<Record<string, never>> = Object.freeze({});
+
+/** A compiled protocol declaration. */
+export class Codec implements CodecLike {
+  /** The declaration. */
+  readonly spec: ProtocolSpec;
+  /** Protocol tag. */
+  readonly tag: ProtocolTag;
+  /** Filter abbreviation. */
+  readonly abbrev: string;
+  #byKey = new Map<string, BodySpec>();
+  #byName = new Map<string, BodySpec>();
+  #headers = new Map<string, readonly Field[]>();
+
+  /** @param spec The declaration. */
+  constructor(spec: ProtocolSpec) {
+    this.spec = spec;
+    this.tag = spec.tag;
+    this.abbrev = spec.abbrev;
+    for (const b of spec.bodies) {
+      for (const key of selectKeys(spec, b)) {
+        if (this.#byKey.has(key)) {
+          throw new TypeError(`Cannot define protocol ${spec.tag}: two bodies select ${key}`);
+        }
+        this.#byKey.set(key, b);
+      }
+      if (!this.#byName.has(b.name)) this.#byName.set(b.name, b);
+    }
+  }
+
+  /**
+   * Header fields of a dialect.
+   * @param dialect Dialect name ("" = default).
+   * @returns Fields.
+   */
+  header(dialect: string): readonly Field[] {
+    const d = dialect || this.spec.dialects[0]!;
+    let h = this.#headers.get(d);
+    if (!h) {
+      h = this.spec.header(d);
+      this.#headers.set(d, h);
+    }
+    return h;
+  }
+
+  /**
+   * The body with a given name.
+   * @param name Message name.
+   * @returns The body, if any.
+   */
+  body(name: string): BodySpec | undefined {
+    return this.#byName.get(name);
+  }
+
+  /**
+   * The body selected by a key built from `selectBy` values.
+   * @param key Key.
+   * @returns The body, if any.
+   */
+  bodyByKey(key: string): BodySpec | undefined {
+    return this.#byKey.get(key);
+  }
+
+  /**
+   * Decodes a record's bytes. Never throws on bad bytes: problems become `issues`.
+   * @param record The record.
+   * @param options Registry, dialects, pairing.
+   * @returns The message.
+   */
+  decode(record: CaptureRecord, options: DecodeOptions): Message {
+    const ctx: Partial<DecodeContext> & { registry: RegistryLike } = {
+      registry: options.registry,
+      dialects: options.dialects ?? NONE,
+      recordKind: record.kind,
+      options: options.options ?? NONE,
+      depth: 0,
+    };
+    if (options.request) ctx.request = options.request;
+    const msg = this.decodeBytes(record.data, ctx, options.tree ?? true);
+    msg.record = record;
+    return msg;
+  }
+
+  /**
+   * Decodes bytes.
+   * @param data Message bytes.
+   * @param partial Context.
+   * @param tree Build the field tree.
+   * @returns The message.
+   */
+  decodeBytes(
+    data: Uint8Array,
+    partial: Partial<DecodeContext> & { registry: RegistryLike },
+    tree = true,
+  ): Message {
+    const dialects = partial.dialects ?? {};
+    const dialect = partial.dialect || dialects[this.tag] || this.spec.dialects[0]!;
+    const ctx: DecodeContext = {
+      dialect,
+      dialects,
+      recordKind: partial.recordKind ?? "unknown",
+      registry: partial.registry,
+      options: partial.options ?? NONE,
+      depth: partial.depth ?? 0,
+    };
+    if (partial.request) ctx.request = partial.request;
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    if (!tree) {
+      const fast = this.#fast(data, view, ctx, dialect);
+      if (fast) return fast;
+    }
+    const st: WalkState = { view, data, issues: [], truncated: false, ctx, endian: this.spec.endian, tree };
+    const values: ValueMap = {};
+    const fields: FieldValue[] | null = tree ? [] : null;
+    const ab = this.abbrev + ".";
+    let end = data.length;
+    const h = walk(this.header(dialect), st, 0, end, ab, values, fields);
+    let name: string;
+    let kind: MessageKind;
+    let prefix = "";
+    let body: BodySpec | undefined;
+    if (h.stopped) {
+      name = "MALFORMED";
+      kind = ctx.recordKind;
+    } else {
+      // Total length: bytes past it are padding.
+      const tl = this.spec.totalLengthField;
+      if (tl !== undefined) {
+        const v = Number(values[tl] ?? 0);
+        if (v < h.off) {
+          st.issues.push({
+            code: "bad-value",
+            field: ab + tl,
+            offset: 0,
+            message: `${ab + tl} is ${v}, smaller than the ${h.off}-byte header`,
+          });
+        } else if (v > data.length) {
+          st.truncated = true;
+          st.issues.push({
+            code: "truncated",
+            field: ab + tl,
+            offset: data.length,
+            message: `${ab + tl} says ${v} bytes, only ${data.length} present`,
+          });
+        } else end = v;
+      }
+      const sel = this.#select(values, view, ctx);
+      const cls = sel.cls;
+      kind = sel.kind;
+      body = sel.body;
+      const layout = body ? layoutFor(body, kind) : undefined;
+      if (!body || !layout) {
+        name = body ? body.name : (cls?.unknownName ?? this.unknownName(values));
+        st.issues.push({
+          code: "unknown-message",
+          offset: h.off,
+          message: body ? `${name} has no ${kind} layout` : `unknown message ${name}`,
+        });
+        if (end > h.off) {
+          const rest = data.subarray(h.off, end);
+          values["payload"] = rest;
+          fields?.push({
+            name: ab + "payload",
+            label: "payload",
+            value: rest,
+            start: h.off,
+            end,
+            display: `${rest.length} bytes`,
+          });
+        }
+        h.off = end;
+      } else {
+        name = body.name;
+        prefix = body.prefix;
+        const r = walk(layout, st, h.off, end, prefix ? `${ab}${prefix}.` : ab, values, fields);
+        if (!r.stopped && r.off < end) {
+          const extra = data.subarray(r.off, end);
+          values["trailing"] = extra;
+          st.issues.push({
+            code: "length-mismatch",
+            field: ab + "trailing",
+            offset: r.off,
+            message: `${end - r.off} byte${end - r.off === 1 ? "" : "s"} after the ${name} ${kind} layout`,
+          });
+          fields?.push({
+            name: ab + "trailing",
+            label: "trailing",
+            value: extra,
+            start: r.off,
+            end,
+            display: `${extra.length} bytes`,
+          });
+        }
+        h.off = Math.max(r.off, h.off);
+      }
+    }
+    let tail: Uint8Array | undefined;
+    if (end < data.length) {
+      tail = data.subarray(end);
+      values["padding"] = tail;
+      if (tail.some((b) => b !== 0)) {
+        st.issues.push({
+          code: "reserved-nonzero",
+          field: ab + "padding",
+          offset: end,
+          message: `padding after the message is not zero`,
+        });
+      }
+      fields?.push({
+        name: ab + "padding",
+        label: "padding",
+        value: tail,
+        start: end,
+        end: data.length,
+        display: `${tail.length} bytes`,
+      });
+    }
+    const msg: Message = {
+      protocol: this.tag,
+      name,
+      kind,
+      dialect,
+      fields: fields ?? [],
+      values,
+      prefix,
+      issues: st.issues,
+      truncated: st.truncated,
+      data,
+      summary: "",
+    };
+    if (tail) msg.tail = tail;
+    this.spec.postDecode?.(msg, ctx);
+    msg.summary = this.summarize(msg, body);
+    return msg;
+  }
+
+  #headerPlans = new Map<string, SummaryItem[]>();
+
+  #headerSummary(dialect: string): SummaryItem[] {
+    let p = this.#headerPlans.get(dialect);
+    if (!p) {
+      const hdr = this.header(dialect);
+      p = (this.spec.summaryHeader ?? []).map((k) => {
+        const f = hdr.find((x) => x.name === k);
+        return { key: k, label: f && typeof f.summary === "string" ? f.summary : k, field: f };
+      });
+      this.#headerPlans.set(dialect, p);
+    }
+    return p;
+  }
+
+  #compiledCache = new WeakMap<readonly Field[], Map<string, CompiledLayout | null>>();
+
+  #compiled(fields: readonly Field[], dialect: string): CompiledLayout | null {
+    let m = this.#compiledCache.get(fields);
+    if (!m) this.#compiledCache.set(fields, m = new Map());
+    let c = m.get(dialect);
+    if (c === undefined) {
+      c = compileLayout(fields, this.spec.endian, dialect) ?? null;
+      m.set(dialect, c);
+    }
+    return c;
+  }
+
+  #select(values: ValueMap, view: DataView, ctx: DecodeContext) {
+    const cls = this.spec.classify?.(values, view, ctx);
+    let key: string | undefined;
+    let kind: MessageKind;
+    if (cls) {
+      key = cls.key;
+      kind = cls.kind;
+    } else {
+      const sel = this.spec.selectBy;
+      key = String(values[sel[0]!]);
+      for (let i = 1; i < sel.length; i++) key += "/" + values[sel[i]!];
+      kind = this.spec.kindOf(values, ctx);
+    }
+    const body = key === undefined ? undefined : (this.#byKey.get(key) ?? this.#byName.get(key));
+    return { cls, kind, body };
+  }
+
+  /** The compiled fast path for clean messages; undefined means "use the walker". */
+  #fast(data: Uint8Array, view: DataView, ctx: DecodeContext, dialect: string): Message | undefined {
+    const hc = this.#compiled(this.header(dialect), dialect);
+    if (!hc) return undefined;
+    const values: ValueMap = {};
+    const off = hc(view, data, 0, data.length, values as Record<string, unknown>);
+    if (off < 0) return undefined;
+    let end = data.length;
+    const tl = this.spec.totalLengthField;
+    if (tl !== undefined) {
+      const v = Number(values[tl]);
+      if (v < off || v > data.length) return undefined;
+      end = v;
+    }
+    const { kind, body } = this.#select(values, view, ctx);
+    if (!body) return undefined;
+    const layout = layoutFor(body, kind);
+    if (!layout) return undefined;
+    const bc = this.#compiled(layout, dialect);
+    if (!bc || bc(view, data, off, end, values as Record<string, unknown>) !== end) return undefined;
+    let tail: Uint8Array | undefined;
+    if (end < data.length) {
+      tail = data.subarray(end);
+      for (let i = 0; i < tail.length; i++) if (tail[i] !== 0) return undefined;
+      values["padding"] = tail;
+    }
+    const msg: Message = {
+      protocol: this.tag,
+      name: body.name,
+      kind,
+      dialect,
+      fields: [],
+      values,
+      prefix: body.prefix,
+      issues: [],
+      truncated: false,
+      data,
+      summary: "",
+    };
+    if (tail) msg.tail = tail;
+    this.spec.postDecode?.(msg, ctx);
+    msg.summary = this.summarize(msg, body);
+    return msg;
+  }
+
+  /**
+   * A name for an unknown message from its select values.
+   * @param values Header values.
+   * @returns e.g. `UNKNOWN(msg_id=0x45)`.
+   */
+  unknownName(values: ValueMap): string {
+    const parts = this.spec.selectBy.map((k) => {
+      const v = values[k];
+      return `${k}=${typeof v === "number" || typeof v === "bigint" ? hex(v) : String(v)}`;
+    });
+    return `UNKNOWN(${parts.join(",")})`;
+  }
+
+  /**
+   * The one-line summary (the Info column): name, kind, header keys and body summary fields.
+   * @param msg Message.
+   * @param body Its body.
+   * @returns Text.
+   */
+  summarize(msg: Message, body = this.#byName.get(msg.name)): string {
+    let s = msg.name;
+    if (msg.kind !== "request" && msg.kind !== "unknown") s += msg.kind === "response" ? " rsp" : " evt";
+    s += summaryFields(this.#headerSummary(msg.dialect), msg.values);
+    const layout = body ? layoutFor(body, msg.kind) : undefined;
+    if (layout) s += summaryFields(summaryPlan(layout), msg.values);
+    if (msg.notes?.length) s += ` [${msg.notes.join(", ")}]`;
+    if (msg.issues.length) {
+      const worst = msg.issues.find((i) => i.code !== "reserved-nonzero" && i.code !== "unknown-message");
+      if (worst) s += msg.truncated ? " [Malformed: truncated]" : " [Malformed]";
+    }
+    return s;
+  }
+
+  /**
+   * Encodes a message from a name, a kind and field values.
+   * @param input What to encode.
+   * @param partial Context.
+   * @returns The bytes.
+   * @throws {RangeError|TypeError} For an impossible value, naming the field.
+   */
+  encodeMessage(
+    input: MessageInput,
+    partial: Partial<EncodeContext> & { registry: RegistryLike },
+  ): Uint8Array {
+    const dialects = partial.dialects ?? {};
+    const dialect = input.dialect || partial.dialect || dialects[this.tag] || this.spec.dialects[0]!;
+    const values = this.#normalize(input);
+    let body = input.name ? this.#byName.get(input.name) : undefined;
+    if (input.name && !body && !/^UNKNOWN|^MALFORMED/.test(input.name)) {
+      throw new TypeError(`Cannot encode ${this.tag} message: unknown message name "${input.name}"`);
+    }
+    const kind: MessageKind = input.kind ?? partial.kind ?? defaultKind(body);
+    if (body && !layoutFor(body, kind)) {
+      throw new TypeError(`Cannot encode ${this.tag} ${body.name}: it has no ${kind} layout`);
+    }
+    if (!body && !input.name) {
+      const key = this.spec.selectBy.map((k) => String(values[k])).join("/");
+      body = this.#byKey.get(key);
+    }
+    const ctx: EncodeContext = {
+      dialect,
+      dialects,
+      kind,
+      registry: partial.registry,
+      options: partial.options ?? {},
+    };
+    if (body) {
+      // Selecting header values, unless given.
+      for (const [k, v] of Object.entries(body.select)) {
+        if (values[k] === undefined) values[k] = Array.isArray(v) ? v[0] : v as number;
+      }
+      for (const [k, v] of Object.entries(this.spec.kindHeader?.(kind, body) ?? {})) {
+        if (values[k] === undefined) values[k] = v;
+      }
+    }
+    const st: EncodeState = { w: new ByteWriter(), ctx, endian: this.spec.endian, patches: [] };
+    const ab = this.abbrev + ".";
+    encodeFields(this.header(dialect), values, st, ab);
+    if (body) {
+      const layout = layoutFor(body, kind)!;
+      encodeFields(layout, values, st, body.prefix ? `${ab}${body.prefix}.` : ab);
+    } else if (values["payload"] !== undefined) {
+      encodeFields([{ kind: "bytes", name: "payload", length: "rest" }], values, st, ab);
+    }
+    if (values["trailing"] !== undefined) {
+      encodeFields([{ kind: "bytes", name: "trailing", length: "rest" }], values, st, ab);
+    }
+    const total = st.w.len;
+    for (const p of st.patches) writeInt(st.w.view, p.off, p.type, p.le, total);
+    if (values["padding"] !== undefined) {
+      encodeFields([{ kind: "bytes", name: "padding", length: "rest" }], values, st, ab);
+    }
+    let bytes = st.w.result();
+    if (this.spec.postEncode) bytes = this.spec.postEncode(bytes, input, ctx);
+    return bytes;
+  }
+
+  /**
+   * Accepts short names, filter names and prefixed names; returns short-name values.
+   * @param input Input.
+   * @returns Values.
+   */
+  #normalize(input: MessageInput): ValueMap {
+    const out: ValueMap = {};
+    const ab = this.abbrev + ".";
+    const body = input.name ? this.#byName.get(input.name) : undefined;
+    const prefix = body?.prefix ? body.prefix + "." : undefined;
+    for (const [k0, v] of Object.entries(input.fields ?? {})) {
+      let k = k0;
+      if (k.startsWith(ab)) k = k.slice(ab.length);
+      if (prefix && k.startsWith(prefix)) k = k.slice(prefix.length);
+      out[k] = v as Value;
+    }
+    return out;
+  }
+
+  /**
+   * Every filter field this protocol declares, for `vioscope fields` and completions.
+   * @returns Filter name, type and description, sorted, without duplicates.
+   */
+  fieldCatalog(): { name: string; type: string; doc: string; messages: string[] }[] {
+    const seen = new Map<string, { name: string; type: string; doc: string; messages: string[] }>();
+    const ab = this.abbrev;
+    const add = (name: string, type: string, doc: string, msg: string) => {
+      const e = seen.get(name);
+      if (e) {
+        if (!e.messages.includes(msg)) e.messages.push(msg);
+      } else seen.set(name, { name, type, doc, messages: msg ? [msg] : [] });
+    };
+    const visit = (fields: readonly Field[], prefix: string, msg: string) => {
+      for (const f of fields) {
+        const n = `${prefix}.${f.name}`;
+        const doc = f.doc ?? f.label ?? "";
+        switch (f.kind) {
+          case "int":
+            add(n, f.type, doc, msg);
+            for (const b of f.bits ?? []) add(`${n}.${b.name}`, "bits", b.label ?? "", msg);
+            for (const flag of Object.keys(f.flags ?? {})) add(`${n}.${flag}`, "bool", "", msg);
+            break;
+          case "group":
+            add(n, f.count === undefined ? "group" : "list", doc, msg);
+            visit(f.fields, n, msg);
+            break;
+          case "array":
+            add(n, `${f.element}[]`, doc, msg);
+            break;
+          case "nested":
+            add(n, `message(${f.protocol})`, doc, msg);
+            break;
+          case "custom":
+            add(n, f.type, doc, msg);
+            break;
+          default:
+            add(n, f.kind, doc, msg);
+        }
+      }
+    };
+    for (const d of this.spec.dialects) visit(this.header(d), ab, "");
+    for (const b of this.spec.bodies) {
+      const p = b.prefix ? `${ab}.${b.prefix}` : ab;
+      for (const k of KINDS) {
+        const l = layoutFor(b, k);
+        if (l) visit(l, p, b.name);
+      }
+    }
+    for (const extra of ["payload", "trailing", "padding"]) {
+      add(`${ab}.${extra}`, "bytes", `${extra} bytes`, "");
+    }
+    return [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+}
+
+/**
+ * Compiles a protocol declaration.
+ *
+ * @example Declaring and decoding a tiny protocol
+ * ```ts
+ * import { defineProtocol, Registry } from "../../mod.ts";
+ * import { equal } from "node:assert/strict";
+ * const codec = defineProtocol({
+ *   tag: "scmi", abbrev: "demo", title: "Demo", endian: "le", dialects: ["v1"],
+ *   header: () => [{ kind: "int", name: "id", type: "u8" }],
+ *   selectBy: ["id"], kindOf: () => "request",
+ *   bodies: [{ name: "PING", select: { id: 1 }, prefix: "ping",
+ *     request: [{ kind: "int", name: "data", type: "u16", summary: true }] }],
+ * });
+ * const registry = new Registry([codec]);
+ * const msg = codec.decodeBytes(new Uint8Array([1, 0x34, 0x12]), { registry });
+ * equal(msg.name, "PING");
+ * equal(msg.values.data, 0x1234);
+ * equal(msg.summary, "PING data=4660");
+ * ```
+ *
+ * @param spec The declaration.
+ * @returns The codec.
+ */
+export function defineProtocol(spec: ProtocolSpec): Codec {
+  return new Codec(spec);
+}
+
+/**
+ * The field list of a body for a kind (events fall back to the request layout).
+ * @param body Body.
+ * @param kind Kind.
+ * @returns Fields, or undefined.
+ */
+export function layoutFor(body: BodySpec, kind: MessageKind): readonly Field[] | undefined {
+  switch (kind) {
+    case "request":
+      return body.request ?? body.event;
+    case "response":
+      return body.response;
+    case "event":
+      return body.event ?? body.request;
+    default:
+      return body.request ?? body.event ?? body.response;
+  }
+}
+
+function defaultKind(body: BodySpec | undefined): MessageKind {
+  if (!body) return "request";
+  if (body.request) return "request";
+  if (body.event) return "event";
+  return "response";
+}
+
+function selectKeys(spec: ProtocolSpec, b: BodySpec): string[] {
+  let keys = [""];
+  spec.selectBy.forEach((k, i) => {
+    const v = b.select[k];
+    const alts = v === undefined ? ["undefined"] : Array.isArray(v) ? v.map(String) : [String(v)];
+    keys = keys.flatMap((p) => alts.map((a) => (i === 0 ? a : `${p}/${a}`)));
+  });
+  return keys;
+}
+
+function short(f: Field | undefined, v: Value): string {
+  if (f?.kind === "array" && f.hex && Array.isArray(v)) {
+    return `[${(v as (number | bigint)[]).map((x) => hex(x)).join(",")}]`;
+  }
+  if (f?.kind === "int" && (typeof v === "number" || typeof v === "bigint")) {
+    if (f.enum) return f.enum[Number(v)] ?? String(v);
+    if (f.flags) return displayInt(f, v);
+    return f.hex ? hex(v) : String(v);
+  }
+  return valueText(v);
+}
+
+function valueText(v: Value): string {
+  if (v instanceof Uint8Array) {
+    return v.length > 16 ? `${v.length}B` : Array.from(v, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  if (typeof v === "bigint") return hex(v);
+  if (Array.isArray(v)) return `[${(v as unknown[]).map((x) => valueText(x as Value)).join(",")}]`;
+  if (typeof v === "object" && v !== null && "summary" in v) return String((v as unknown as Message).summary);
+  if (typeof v === "object") return "{…}";
+  return String(v);
+}
+
+interface SummaryItem {
+  key: string;
+  label: string;
+  field: Field | undefined;
+}
+
+const PLANS = new WeakMap<readonly Field[], SummaryItem[]>();
+
+function summaryPlan(fields: readonly Field[]): SummaryItem[] {
+  let p = PLANS.get(fields);
+  if (!p) {
+    p = fields.filter((f) => f.summary).map((f) => ({
+      key: f.name,
+      label: typeof f.summary === "string" ? f.summary : f.name,
+      field: f,
+    }));
+    PLANS.set(fields, p);
+  }
+  return p;
+}
+
+function summaryFields(plan: SummaryItem[], values: ValueMap): string {
+  let s = "";
+  for (let i = 0; i < plan.length; i++) {
+    const it = plan[i]!;
+    const v = values[it.key];
+    if (v === undefined) continue;
+    const f = it.field;
+    if (typeof v === "number" && f?.kind === "int" && !f.enum && !f.flags && !f.hex) {
+      s += " " + it.label + "=" + v;
+    } else if (f?.kind === "nested" && typeof v === "object" && "summary" in (v as object)) {
+      s += ` [${(v as unknown as Message).protocol} ${(v as unknown as Message).summary}]`;
+    } else s += " " + it.label + "=" + short(f, v);
+  }
+  return s;
+}

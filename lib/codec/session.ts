@@ -1,0 +1,107 @@
+/**
+ * A decode session: decodes a stream of records in order, pairing responses with their requests
+ * (per each protocol's declared `pairKey`) and running per-protocol stream trackers.
+ *
+ * @module
+ */
+import type { CaptureRecord, ProtocolTag } from "../record.ts";
+import type { Registry } from "./registry.ts";
+import type { Message, StreamTracker } from "./types.ts";
+
+/** Options of a {@linkcode DecodeSession}. */
+export interface DecodeSessionOptions {
+  /** Dialects by protocol (`{ "virtio-msg": "rfc2" }`). */
+  dialects?: Readonly<Partial<Record<ProtocolTag, string>>>;
+  /** Protocol options (`rpmbKey`, `rpmbEmmc`, `vmsgFfaVersion`, ...). */
+  options?: Readonly<Record<string, unknown>>;
+  /**
+   * Build field trees (needed for `-V`, `-x`, JSON); false is faster for summary lines.
+   * @default {true}
+   */
+  tree?: boolean;
+  /**
+   * Most requests kept waiting for a response per protocol; the oldest are forgotten beyond it, so
+   * memory stays flat on endless streams.
+   * @default {4096}
+   */
+  maxPending?: number;
+  /**
+   * Pair every response with its request (`all`, sets `msg.request`), or only where a protocol needs
+   * the request to decode the response (`needed`: FF-A returns), which is faster.
+   * @default {"all"}
+   */
+  pairing?: "all" | "needed";
+}
+
+/** Decodes records in capture order with pairing and stream state. */
+export class DecodeSession {
+  /** The registry. */
+  readonly registry: Registry;
+  #opts: DecodeSessionOptions;
+  #pending = new Map<ProtocolTag, Map<string, Message>>();
+  #trackers = new Map<ProtocolTag, StreamTracker | null>();
+  #base: {
+    registry: Registry;
+    dialects: Readonly<Partial<Record<ProtocolTag, string>>>;
+    options: Readonly<Record<string, unknown>>;
+    tree: boolean;
+  };
+
+  /**
+   * @param registry Codecs.
+   * @param options Dialects, options, tree.
+   */
+  constructor(registry: Registry, options: DecodeSessionOptions = {}) {
+    this.registry = registry;
+    this.#opts = options;
+    this.#base = {
+      registry,
+      dialects: options.dialects ?? {},
+      options: options.options ?? {},
+      tree: options.tree ?? true,
+    };
+  }
+
+  /**
+   * Decodes one record; undefined when its protocol is unknown or has no codec.
+   * @param record The record.
+   * @returns The message.
+   */
+  decode(record: CaptureRecord): Message | undefined {
+    if (!record.protocol) return undefined;
+    const codec = this.registry.get(record.protocol);
+    if (!codec) return undefined;
+    const base = this.#base;
+    let msg = codec.decode(record, base);
+    const spec = codec.spec;
+    if (spec.pairKey && (this.#opts.pairing !== "needed" || spec.responseNeedsRequest)) {
+      const key = spec.pairKey(msg);
+      if (key !== undefined) {
+        let pend = this.#pending.get(codec.tag);
+        if (!pend) this.#pending.set(codec.tag, pend = new Map());
+        if (msg.kind === "request") {
+          pend.delete(key);
+          pend.set(key, msg);
+          if (pend.size > (this.#opts.maxPending ?? 4096)) pend.delete(pend.keys().next().value!);
+        } else if (msg.kind === "response") {
+          const req = pend.get(key);
+          if (req) {
+            pend.delete(key);
+            if (spec.responseNeedsRequest) msg = codec.decode(record, { ...base, request: req });
+            msg.request = req;
+          }
+        }
+      }
+    }
+    let tracker = this.#trackers.get(codec.tag);
+    if (tracker === undefined) {
+      tracker = spec.tracker ? spec.tracker(this.#opts.options ?? {}) : null;
+      this.#trackers.set(codec.tag, tracker);
+    }
+    if (tracker) {
+      tracker.observe(msg);
+      msg.summary = codec.summarize(msg);
+    }
+    return msg;
+  }
+}
