@@ -80,6 +80,12 @@ export interface CaptureRecord {
   comment?: string;
   /** Where the record was read from. */
   source?: RecordSource;
+  /**
+   * Set on annotation records: trace events that are not protocol messages (QEMU events without a
+   * message mapping, `scmi_xfer_begin`, ...). Holds the event name; `data` is UTF-8 JSON
+   * `{"event": name, "args": {...}}` and `protocol` is absent. Pseudo-header protocol value 255.
+   */
+  annotation?: string;
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import type { CaptureRecord, MessageKind, ProtocolTag } from "../record.ts";
 import type {
+  BitSpec,
   BodySpec,
   CodecLike,
   DecodeContext,
@@ -287,6 +288,18 @@ export class Codec implements CodecLike {
       const hdr = this.header(dialect);
       p = (this.spec.summaryHeader ?? []).map((k) => {
         const f = hdr.find((x) => x.name === k);
+        const b = f ? undefined : headerBit(hdr, k);
+        if (b) {
+          // A bit range of a header field (`hdr.token`): shown with its own enum/hex display.
+          const field: Field = {
+            kind: "int",
+            name: k,
+            type: "u64",
+            ...(b.enum ? { enum: b.enum } : {}),
+            hex: !!b.hex,
+          };
+          return { key: k, label: b.summary ?? k, field };
+        }
         return { key: k, label: f && typeof f.summary === "string" ? f.summary : k, field: f };
       });
       this.#headerPlans.set(dialect, p);
@@ -391,9 +404,13 @@ export class Codec implements CodecLike {
   summarize(msg: Message, body = this.#byName.get(msg.name)): string {
     let s = msg.name;
     if (msg.kind !== "request" && msg.kind !== "unknown") s += msg.kind === "response" ? " rsp" : " evt";
-    s += summaryFields(this.#headerSummary(msg.dialect), msg.values);
-    const layout = body ? layoutFor(body, msg.kind) : undefined;
-    if (layout) s += summaryFields(summaryPlan(layout), msg.values);
+    const text = this.spec.summaryText?.(msg);
+    if (text !== undefined) s += text;
+    else {
+      s += summaryFields(this.#headerSummary(msg.dialect), msg.values);
+      const layout = body ? layoutFor(body, msg.kind) : undefined;
+      if (layout) s += summaryFields(summaryPlan(layout), msg.values);
+    }
     if (msg.notes?.length) s += ` [${msg.notes.join(", ")}]`;
     if (msg.issues.length) {
       const worst = msg.issues.find((i) => i.code !== "reserved-nonzero" && i.code !== "unknown-message");
@@ -626,6 +643,19 @@ function valueText(v: Value): string {
   if (typeof v === "object" && v !== null && "summary" in v) return String((v as unknown as Message).summary);
   if (typeof v === "object") return "{…}";
   return String(v);
+}
+
+/**
+ * The bit range a dotted summary key (`hdr.token`) names in a header, if any.
+ * @param hdr Header fields.
+ * @param key `container.bits`.
+ * @returns The bit spec.
+ */
+function headerBit(hdr: readonly Field[], key: string): BitSpec | undefined {
+  const dot = key.indexOf(".");
+  if (dot < 0) return undefined;
+  const c = hdr.find((x) => x.name === key.slice(0, dot));
+  return c?.kind === "int" ? c.bits?.find((b) => b.name === key.slice(dot + 1)) : undefined;
 }
 
 interface SummaryItem {

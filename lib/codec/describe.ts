@@ -17,7 +17,8 @@ import { bytesToHex, toJsonValue } from "./_values.ts";
  * import { match } from "node:assert/strict";
  * const codec = defaultRegistry().get("virtio-msg")!;
  * const msg = codec.decodeBytes(new Uint8Array([0, 2, 1, 0, 1, 0, 8, 0]), { registry: defaultRegistry() });
- * match(describe(msg), /msg_id: 0x02 \(GET_DEVICE_INFO\)/);
+ * match(describe(msg), /GET_DEVICE_INFO \(request\)/);
+ * match(describe(msg), /msg_id: 0x02  \[vmsg\.msg_id\]/);
  * ```
  *
  * @param msg The message.

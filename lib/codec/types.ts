@@ -36,6 +36,11 @@ export interface BitSpec {
   label?: string;
   /** These bits must be zero ("reserved-nonzero" issue otherwise). */
   reserved?: boolean;
+  /**
+   * Label used when the bits are listed in {@linkcode ProtocolSpec.summaryHeader} as
+   * `container.bits` (defaults to that dotted name).
+   */
+  summary?: string;
 }
 
 /** How long a variable field is. */
@@ -286,8 +291,16 @@ export interface ProtocolSpec {
   bodies: readonly BodySpec[];
   /** Name of the header field holding the message's total length (bytes past it are padding). */
   totalLengthField?: string;
-  /** Key fields printed right after the name in summaries, before body summary fields. */
+  /**
+   * Key fields printed right after the name in summaries, before body summary fields. An entry may
+   * name a header field or a bit range of one (`hdr.token`).
+   */
   summaryHeader?: readonly string[];
+  /**
+   * Custom summary text placed after the name and kind, replacing the header keys and body summary
+   * fields (notes and the malformed marker are still appended); undefined = the declared fields.
+   */
+  summaryText?: (msg: Message) => string | undefined;
   /**
    * Pairing key: a request and its response share it (scapy's hashret). `msg.record` is set when
    * decoding from records, so keys may use the channel.

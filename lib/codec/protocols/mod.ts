@@ -5,8 +5,14 @@
  */
 import { Registry } from "../registry.ts";
 import { virtioMsg } from "./virtio_msg.ts";
+import { rpmb } from "./rpmb.ts";
+import { virtioIommu } from "./virtio_iommu.ts";
+import { scmi } from "./scmi.ts";
 
-export { virtioMsg } from "./virtio_msg.ts";
+export * from "./virtio_msg.ts";
+export * from "./rpmb.ts";
+export * from "./virtio_iommu.ts";
+export * from "./scmi.ts";
 
 /**
  * A registry holding every built-in codec.
@@ -21,5 +27,5 @@ export { virtioMsg } from "./virtio_msg.ts";
  * @returns A new registry.
  */
 export function defaultRegistry(): Registry {
-  return new Registry([virtioMsg]);
+  return new Registry([virtioMsg, rpmb, virtioIommu, scmi]);
 }

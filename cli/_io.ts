@@ -1,0 +1,117 @@
+/**
+ * Input, output and error handling shared by the commands. The only place besides cli/main.ts that
+ * touches `Deno.*` streams and exit codes.
+ *
+ * @module
+ */
+
+/** A user-facing error: printed as one line without a stack trace, exit code 2. */
+export class UserError extends Error {
+  /** Process exit code. */
+  exitCode: number;
+  /**
+   * @param message What went wrong, where and why.
+   * @param exitCode Exit code, 2 unless told.
+   */
+  constructor(message: string, exitCode = 2) {
+    super(message);
+    this.name = "UserError";
+    this.exitCode = exitCode;
+  }
+}
+
+/**
+ * Opens a file, or standard input for `-`, as a byte stream.
+ *
+ * @param path File path or `-`.
+ * @returns The stream.
+ */
+export async function openInput(path: string): Promise<ReadableStream<Uint8Array>> {
+  if (path === "-") return Deno.stdin.readable;
+  try {
+    const f = await Deno.open(path, { read: true });
+    return f.readable;
+  } catch (e) {
+    throw new UserError(`Cannot open "${path}": ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/**
+ * Opens a file for writing (created or truncated), or standard output for `-`.
+ *
+ * @param path File path or `-`.
+ * @returns The stream.
+ */
+export async function openOutput(path: string): Promise<WritableStream<Uint8Array>> {
+  if (path === "-") return Deno.stdout.writable;
+  try {
+    const f = await Deno.open(path, { write: true, create: true, truncate: true });
+    return f.writable;
+  } catch (e) {
+    throw new UserError(`Cannot create "${path}": ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * A buffered line writer over standard output (or any stream) that flushes on demand, so that
+ * text output is fast in bulk and still live on a pipe.
+ */
+export class TextOut {
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #parts: string[] = [];
+  #size = 0;
+  /** @param stream Where to write; standard output by default. */
+  constructor(stream: WritableStream<Uint8Array> = Deno.stdout.writable) {
+    this.#writer = stream.getWriter();
+  }
+  /**
+   * Queues a line (a newline is appended), writing out when 64 KiB are pending.
+   * @param line Text without the newline.
+   */
+  async line(line: string): Promise<void> {
+    this.#parts.push(line, "\n");
+    this.#size += line.length + 1;
+    if (this.#size >= 65536) await this.flush();
+  }
+  /** Writes out everything queued. */
+  async flush(): Promise<void> {
+    if (this.#parts.length === 0) return;
+    const text = this.#parts.join("");
+    this.#parts = [];
+    this.#size = 0;
+    try {
+      await this.#writer.write(encoder.encode(text));
+    } catch (e) {
+      if (isBrokenPipe(e)) Deno.exit(0);
+      throw e;
+    }
+  }
+  /** Flushes and releases the stream (standard output stays open). */
+  async close(): Promise<void> {
+    await this.flush();
+    this.#writer.releaseLock();
+  }
+}
+
+/**
+ * Tells whether an error is a closed pipe on output (e.g. `| head`), which ends the run quietly.
+ * @param e Any error.
+ * @returns True for EPIPE.
+ */
+export function isBrokenPipe(e: unknown): boolean {
+  return e instanceof Deno.errors.BrokenPipe ||
+    (e instanceof Error && /broken pipe|os error 32/i.test(e.message));
+}
+
+/**
+ * Writes one warning or error line to standard error.
+ * @param message The text, without the program name.
+ */
+export function warn(message: string): void {
+  Deno.stderr.writeSync(encoder.encode(`vioscope: ${message}\n`));
+}
+
+/** The exit code a command asks for when it finishes normally (1 = differences or divergences found). */
+export const exitStatus: { code: number } = { code: 0 };

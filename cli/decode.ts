@@ -1,0 +1,137 @@
+/**
+ * `vioscope decode [FILE|-]`: one summary line per message (Wireshark's Info column), or the full
+ * field tree (`-V`), a hex dump with field spans (`-x`), JSON Lines (`--jsonl`) or a JSON array (`--json`).
+ *
+ * @module
+ */
+import { Command } from "commander";
+import { DecodeSession, defaultRegistry, describe, hexDump, messageToJson } from "../lib/codec/mod.ts";
+import type { Message } from "../lib/codec/mod.ts";
+import { summaryLine } from "../lib/format.ts";
+import { type CaptureRecord, formatTimestamp } from "../lib/record.ts";
+import { addCodecOptions, type CodecOptionValues, sessionOptions } from "./_codec_options.ts";
+import { readInput } from "./_input.ts";
+import { TextOut, UserError } from "./_io.ts";
+import { addDecodeAsOption, parseDecodeAs } from "./_options.ts";
+import { bytesToHex } from "../lib/codec/_values.ts";
+import { annotationText } from "../lib/trace/mod.ts";
+
+interface DecodeOptions extends CodecOptionValues {
+  verbose?: boolean;
+  hex?: boolean;
+  jsonl?: boolean;
+  json?: boolean;
+  count?: string;
+  decodeAs: string[];
+  allEvents?: boolean;
+}
+
+/**
+ * The JSON object for one record and its decoded message (what `--jsonl` prints per line).
+ * @param no Record number.
+ * @param r Record.
+ * @param msg Decoded message, if the protocol is known.
+ * @returns JSON-able object.
+ */
+export function recordJson(no: number, r: CaptureRecord, msg: Message | undefined): Record<string, unknown> {
+  const o: Record<string, unknown> = { no, ts: formatTimestamp(r.timestampNs), dir: r.kind, from: r.sender };
+  if (r.protocol) o["proto"] = r.protocol;
+  o["chan"] = r.channel;
+  if (r.correlationId !== undefined) o["corr"] = r.correlationId;
+  if (r.conduit) o["conduit"] = r.conduit;
+  if (r.comment !== undefined) o["comment"] = r.comment;
+  if (r.originalLength !== r.data.length) o["orig_len"] = r.originalLength;
+  if (msg) {
+    const j = messageToJson(msg);
+    o["name"] = j.name;
+    o["kind"] = j.kind;
+    o["summary"] = msg.summary;
+    if (msg.dialect) o["dialect"] = msg.dialect;
+    o["fields"] = j.fields;
+    if (j.error) o["error"] = j.error;
+  }
+  o["hex"] = bytesToHex(r.data);
+  return o;
+}
+
+/**
+ * Builds the `decode` command.
+ * @returns The command.
+ */
+export function decodeCommand(): Command {
+  const cmd = new Command("decode")
+    .description("decode messages: one summary line each, or the field tree, hex dump or JSON")
+    .argument("[file]", "pcap, pcapng or JSON Lines file; - for standard input", "-")
+    .option("-V, --verbose", "print the full field tree of every message")
+    .option("-x, --hex", "print a hex dump with the span of every field")
+    .option("--jsonl", "print one JSON object per message (ts, dir, proto, name, fields, error, hex)")
+    .option("--json", "print a JSON array of messages")
+    .option("-c, --count <n>", "stop after n messages")
+    .option(
+      "--all-events",
+      "also print trace events that are not messages (annotation records) as name args",
+    );
+  addDecodeAsOption(cmd);
+  addCodecOptions(cmd);
+  cmd.addHelpText(
+    "after",
+    `
+Examples:
+  vioscope decode capture.pcapng
+  vioscope decode -V -c 1 capture.pcapng
+  vioscope decode --jsonl capture.pcapng | vioscope encode - -w copy.pcapng
+  text2pcap -l 147 dump.txt raw.pcap && vioscope decode --decode-as USER0=scmi raw.pcap`,
+  );
+  cmd.action(async (file: string, o: DecodeOptions) => {
+    await runDecode(file, o);
+  });
+  return cmd;
+}
+
+async function runDecode(file: string, o: DecodeOptions): Promise<void> {
+  const limit = o.count === undefined ? Infinity : Number(o.count);
+  if (o.count !== undefined && (!Number.isInteger(limit) || limit < 0)) {
+    throw new UserError(`Cannot use --count "${o.count}": not a whole number`);
+  }
+  const decodeAs = parseDecodeAs(o.decodeAs);
+  const registry = defaultRegistry();
+  const tree = !!(o.verbose || o.hex || o.jsonl || o.json);
+  const session = new DecodeSession(registry, {
+    ...(await sessionOptions(o)),
+    tree,
+    pairing: tree ? "all" : "needed",
+  });
+  const out = new TextOut();
+  const { batches } = await readInput(file, { decodeAs });
+  let no = 0;
+  let t0: bigint | undefined;
+  if (o.json) await out.line("[");
+  try {
+    outer: for await (const batch of batches) {
+      for (const r of batch) {
+        if (r.annotation !== undefined && !o.allEvents) continue;
+        if (no >= limit) break outer;
+        no++;
+        t0 ??= r.timestampNs;
+        const msg = session.decode(r);
+        if (o.jsonl || o.json) {
+          const text = JSON.stringify(recordJson(no, r, msg));
+          await out.line(o.json ? (no > 1 ? "," : "") + text : text);
+          continue;
+        }
+        const info = r.annotation !== undefined
+          ? annotationText(r)
+          : msg
+          ? msg.summary
+          : `${r.data.length} bytes${r.protocol ? "" : " (unknown protocol)"}`;
+        await out.line(summaryLine(no, r, t0, info));
+        if (msg && o.verbose) await out.line(describe(msg, 4) + "\n");
+        if (o.hex) await out.line((msg ? hexDump(msg) : bytesToHex(r.data)) + "\n");
+      }
+      await out.flush();
+    }
+  } finally {
+    if (o.json) await out.line("]");
+    await out.close();
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Shared by the pcap and pcapng parsers: per-interface state and packet → record conversion.
+ *
+ * @internal @private
+ * @module
+ */
+import {
+  type CaptureRecord,
+  LINKTYPE_USER0,
+  LINKTYPE_USER15,
+  type ProtocolTag,
+  type Side,
+} from "../record.ts";
+import type { CaptureInfo } from "./capture_info.ts";
+import { CaptureSyntaxError } from "./capture_syntax_error.ts";
+import {
+  ANNOTATION_PROTOCOL_CODE,
+  annotationName,
+  applyPseudoHeaderAt,
+  pseudoHeaderLengthAt,
+} from "./pseudo_header.ts";
+
+/** Largest captured length accepted in one packet (262144 × 4), as Wireshark's limit. */
+export const MAX_CAPTURED_LENGTH = 262144 * 4;
+
+/** What every parser shares: names, options and the live info. */
+export interface ParseContext {
+  uri: string | undefined;
+  decodeAs: ReadonlyMap<number, ProtocolTag> | undefined;
+  info: CaptureInfo;
+}
+
+/** Per-interface state the parsers keep. */
+export interface InterfaceState {
+  linkType: number;
+  snapLen: number;
+  /** Protocol of bare messages (from decodeAs), if any. */
+  bare: ProtocolTag | undefined;
+  /** Whether the link type is USER0–15 (pseudo-header possible). */
+  user: boolean;
+}
+
+/**
+ * Makes interface state for a link type.
+ * @param ctx Parse context.
+ * @param linkType LINKTYPE.
+ * @param snapLen Snap length.
+ * @returns State.
+ */
+export function interfaceState(ctx: ParseContext, linkType: number, snapLen: number): InterfaceState {
+  return {
+    linkType,
+    snapLen,
+    bare: ctx.decodeAs?.get(linkType),
+    user: linkType >= LINKTYPE_USER0 && linkType <= LINKTYPE_USER15,
+  };
+}
+
+const SENDER_BY_DIRECTION: readonly Side[] = ["unknown", "device", "driver", "unknown"];
+
+/**
+ * Turns one packet into a record: pseudo-header, bare `decodeAs` protocol, or unknown.
+ * @param ctx Parse context (counts records).
+ * @param iface Interface of the packet.
+ * @param buf The buffer holding the packet.
+ * @param start Offset of the packet in `buf`.
+ * @param caplen Captured length.
+ * @param origLen Original length of the packet.
+ * @param ts Timestamp in ns.
+ * @param direction epb_flags bits 1:0 (1 inbound, 2 outbound), 0 when unknown.
+ * @param offset Absolute offset of the block or record.
+ * @returns The record.
+ */
+export function packetRecord(
+  ctx: ParseContext,
+  iface: InterfaceState,
+  buf: Uint8Array,
+  start: number,
+  caplen: number,
+  origLen: number,
+  ts: bigint,
+  direction: number,
+  offset: number,
+): CaptureRecord {
+  const info = ctx.info;
+  info.records++;
+  const source = ctx.uri === undefined ? { offset } : { uri: ctx.uri, offset };
+  if (origLen < caplen) origLen = caplen;
+  if (iface.bare === undefined && iface.user) {
+    const hl = pseudoHeaderLengthAt(buf, start, caplen);
+    if (hl !== 0) {
+      const r: CaptureRecord = {
+        timestampNs: ts,
+        kind: "unknown",
+        sender: "unknown",
+        channel: {},
+        data: new Uint8Array(buf.buffer, buf.byteOffset + start + hl, caplen - hl),
+        originalLength: origLen - hl,
+        source,
+      };
+      applyPseudoHeaderAt(buf, start, r);
+      if (buf[start + 4] === ANNOTATION_PROTOCOL_CODE) r.annotation = annotationName(r.data);
+      else if (r.protocol === undefined) info.unknownProtocol++;
+      return r;
+    }
+  }
+  const sender = SENDER_BY_DIRECTION[direction & 3]!;
+  const data = new Uint8Array(buf.buffer, buf.byteOffset + start, caplen);
+  if (iface.bare !== undefined) {
+    return {
+      timestampNs: ts,
+      protocol: iface.bare,
+      kind: "unknown",
+      sender,
+      channel: {},
+      data,
+      originalLength: origLen,
+      source,
+    };
+  }
+  info.unknownProtocol++;
+  return { timestampNs: ts, kind: "unknown", sender, channel: {}, data, originalLength: origLen, source };
+}
+
+/**
+ * Builds a capture syntax error with the standard message.
+ * @param ctx Parse context.
+ * @param what What is wrong, with where.
+ * @param offset Absolute offset.
+ * @returns The error.
+ */
+export function captureError(ctx: ParseContext, what: string, offset: number): CaptureSyntaxError {
+  const name = ctx.uri === undefined ? "capture" : `capture "${ctx.uri}"`;
+  return new CaptureSyntaxError(
+    `Cannot read ${name}: ${what}`,
+    ctx.uri === undefined ? { offset } : { offset, uri: ctx.uri },
+  );
+}
+
+/** The parser interface the reader drives. */
+export interface ContainerParser {
+  /**
+   * Parses every complete unit in `buf`, pushing records to `out`.
+   * @returns Bytes consumed; `need` then tells how many bytes (from the new start) the next unit needs.
+   */
+  parse(buf: Uint8Array, base: number, out: CaptureRecord[]): number;
+  /** Bytes needed from the current start before parsing can progress (≥ 1). */
+  need: number;
+  /** True when the parser waits for a newline rather than a byte count (JSON Lines). */
+  wantsNewline: boolean;
+  /** End of input with `buf` unconsumed: push what is complete, or throw the truncation error. */
+  end(buf: Uint8Array, base: number, out: CaptureRecord[]): void;
+}
