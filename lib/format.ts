@@ -5,6 +5,13 @@
  */
 import type { CaptureRecord, Channel } from "./record.ts";
 
+let lastBus: number | undefined;
+let lastDev: number | undefined;
+let lastSrc: number | undefined;
+let lastDst: number | undefined;
+let lastQueue: number | undefined;
+let lastText = "-";
+
 /**
  * Channel as compact text: `bus0/dev1/0x8001→0x8002/q0`, or `-` when nothing is known.
  *
@@ -20,6 +27,23 @@ import type { CaptureRecord, Channel } from "./record.ts";
  * @returns Text.
  */
 export function formatChannel(ch: Channel): string {
+  if (
+    ch.src === lastSrc && ch.dst === lastDst && ch.device === lastDev && ch.bus === lastBus &&
+    ch.queue === lastQueue
+  ) return lastText;
+  lastBus = ch.bus;
+  lastDev = ch.device;
+  lastSrc = ch.src;
+  lastDst = ch.dst;
+  lastQueue = ch.queue;
+  return lastText = channelText(ch);
+}
+
+function channelText(ch: Channel): string {
+  if (ch.src === undefined && ch.dst === undefined) {
+    // Common fast cases.
+    if (ch.bus === undefined && ch.queue === undefined) return ch.device === undefined ? "-" : "dev" + ch.device;
+  }
   const parts: string[] = [];
   if (ch.bus !== undefined) parts.push(`bus${ch.bus}`);
   if (ch.device !== undefined) parts.push(`dev${ch.device}`);
@@ -48,6 +72,13 @@ export function formatDirection(r: Pick<CaptureRecord, "sender">): string {
 export function formatSeconds(ns: bigint): string {
   const neg = ns < 0n;
   const a = neg ? -ns : ns;
+  if (a < 9_007_199_254_740_991n) {
+    // Fast path: exact in a double (up to ~104 days of nanoseconds).
+    const us = Math.floor(Number(a) / 1000);
+    const frac = us % 1_000_000;
+    const f = frac < 100000 ? String(1_000_000 + frac).slice(1) : String(frac);
+    return `${neg ? "-" : ""}${(us - frac) / 1_000_000}.${f}`;
+  }
   const us = a / 1000n;
   return `${neg ? "-" : ""}${us / 1_000_000n}.${(us % 1_000_000n).toString().padStart(6, "0")}`;
 }
