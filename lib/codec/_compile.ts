@@ -51,7 +51,6 @@ export function compileLayout(
     const key = JSON.stringify(f.name);
     switch (f.kind) {
       case "int": {
-        if (f.reg) return undefined;
         const size = INT_SIZE[f.type];
         const le = (f.endian ?? endian) === "le";
         lines.push(`if (off + ${size} > end) return -1;`);

@@ -101,12 +101,7 @@ export function walk(
         const size = INT_SIZE[f.type];
         if (off + size > end) return stop(st, name, off, end, size);
         const le = (f.endian ?? st.endian) === "le";
-        let v = readInt(st.view, off, f.type, le);
-        if (f.reg && st.ctx.options["reg32"] === true && typeof v === "bigint") {
-          const upper = v >> 32n;
-          v = Number(v & 0xffffffffn);
-          if (upper !== 0n) values[f.name + ".upper"] = Number(upper);
-        }
+        const v = readInt(st.view, off, f.type, le);
         values[f.name] = v;
         const children = subFields(f, v, name, off, off + size, values, st);
         if (f.reserved && Number(v) !== 0) {

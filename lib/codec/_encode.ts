@@ -259,10 +259,6 @@ export function encodeFields(
           v = 0;
         }
         if (v === undefined) v = f.default ?? 0;
-        if (f.reg && st.ctx.options["reg32"] === true) {
-          const upper = values[f.name + ".upper"];
-          if (upper !== undefined) v = (BigInt(upper as number) << 32n) | (BigInt(v) & 0xffffffffn);
-        }
         values[f.name] = v;
         st.w.int(f.type, le, v);
         break;

@@ -96,8 +96,6 @@ export interface IntField extends FieldBase {
   default?: number | bigint;
   /** Filled in at encode time when not given. */
   auto?: AutoSpec;
-  /** Only meaningful when the frame uses 32-bit registers: decode masks to 32 bits (FF-A SMC32). */
-  reg?: boolean;
 }
 
 /** How an automatic field is computed on encode. */

@@ -8,11 +8,13 @@ import { virtioMsg } from "./virtio_msg.ts";
 import { rpmb } from "./rpmb.ts";
 import { virtioIommu } from "./virtio_iommu.ts";
 import { scmi } from "./scmi.ts";
+import { ffa } from "./ffa.ts";
 
 export * from "./virtio_msg.ts";
 export * from "./rpmb.ts";
 export * from "./virtio_iommu.ts";
 export * from "./scmi.ts";
+export * from "./ffa.ts";
 
 /**
  * A registry holding every built-in codec.
@@ -27,5 +29,5 @@ export * from "./scmi.ts";
  * @returns A new registry.
  */
 export function defaultRegistry(): Registry {
-  return new Registry([virtioMsg, rpmb, virtioIommu, scmi]);
+  return new Registry([virtioMsg, ffa, rpmb, scmi, virtioIommu]);
 }
