@@ -2,14 +2,15 @@
  * Fast path for well-formed messages: compiles a field list into a specialised JavaScript function
  * (the technique protobufjs and avsc use), so decoding a clean message touches each field once with
  * monomorphic code. The function returns -1 on anything unusual (truncation, reserved bits set,
- * lengths out of range); the caller then runs the generic walker, which produces the issues. Only
- * plain layouts compile (integers with bits/flags/enums, bytes, strings, integer arrays); a layout
- * with groups, nested, custom or conditional fields is not compiled and always takes the walker.
+ * lengths out of range, a custom field or nested message reporting an issue); the caller then runs
+ * the generic walker, which produces the issues. Every field kind compiles except groups: a layout
+ * with a group always takes the walker. Conditional fields call their predicate; custom fields call
+ * their decoder; nested messages decode without a field tree.
  *
  * @internal @private
  * @module
  */
-import type { Endian, Field, IntType, LengthSpec } from "./types.ts";
+import type { CodecLike, DecodeContext, Endian, Field, IntType, LengthSpec, Message } from "./types.ts";
 import { INT_SIZE, maskShift } from "./_values.ts";
 
 /** A compiled layout: returns the new offset, or -1 to ask for the generic walker. */
@@ -19,7 +20,23 @@ export type CompiledLayout = (
   off: number,
   end: number,
   values: Record<string, unknown>,
+  ctx: DecodeContext,
 ) => number;
+
+/** Decodes a nested message on the fast path (no field tree), with the paired inner request. */
+function nest(codec: CodecLike, area: Uint8Array, ctx: DecodeContext, name: string): Message {
+  const inner: Partial<DecodeContext> & { registry: DecodeContext["registry"] } = {
+    registry: ctx.registry,
+    dialects: ctx.dialects,
+    dialect: ctx.dialects[codec.tag] ?? "",
+    recordKind: ctx.recordKind,
+    options: ctx.options,
+    depth: ctx.depth + 1,
+  };
+  const req = ctx.request?.values[name] as unknown as Message | undefined;
+  if (req && typeof req === "object" && "protocol" in req) inner.request = req;
+  return codec.decodeBytes(area, inner, false);
+}
 
 const GETTER: Record<IntType, string> = {
   u8: "getUint8",
@@ -45,10 +62,12 @@ export function compileLayout(
   dialect: string,
 ): CompiledLayout | undefined {
   const lines: string[] = [];
+  const F: Field[] = [];
   for (const f of fields) {
-    if (f.when) return undefined;
     if (f.dialects && !f.dialects.includes(dialect)) continue;
+    const i = F.push(f) - 1;
     const key = JSON.stringify(f.name);
+    if (f.when) lines.push(`if (F[${i}].when(v, ctx)) {`);
     switch (f.kind) {
       case "int": {
         const size = INT_SIZE[f.type];
@@ -75,11 +94,12 @@ export function compileLayout(
         break;
       }
       case "bytes": {
-        if (f.reserved) return undefined;
         lines.push(
           `{ const n = ${lengthExpr(f.length, "end - off")}; if (!(n >= 0) || off + n > end) return -1;`,
         );
-        lines.push(`v[${key}] = data.subarray(off, off + n); off += n; }`);
+        lines.push(`const b = data.subarray(off, off + n); v[${key}] = b; off += n;`);
+        if (f.reserved) lines.push(`for (let j = 0; j < b.length; j++) if (b[j] !== 0) return -1;`);
+        lines.push(`}`);
         break;
       }
       case "array": {
@@ -104,13 +124,35 @@ export function compileLayout(
         );
         break;
       }
+      case "custom": {
+        lines.push(
+          `{ const r = F[${i}].decode(view, off, end, ctx, v); if (r.issues && r.issues.length) return -1; v[${key}] = r.value; off = r.end; }`,
+        );
+        break;
+      }
+      case "nested": {
+        lines.push(
+          `{ const n = ${lengthExpr(f.length, "end - off")}; if (!(n >= 0) || off + n > end) return -1;`,
+        );
+        lines.push(
+          `const area = data.subarray(off, off + n); const codec = ctx.registry.get(${
+            JSON.stringify(f.protocol)
+          });`,
+        );
+        lines.push(
+          `if (codec && ctx.depth < 4 && (!F[${i}].nestWhen || F[${i}].nestWhen(v, ctx))) { const inner = NEST(codec, area, ctx, ${key}); if (inner.issues.length) return -1; v[${key}] = inner; } else v[${key}] = area;`,
+        );
+        lines.push(`off += n; }`);
+        break;
+      }
       default:
         return undefined;
     }
+    if (f.when) lines.push(`}`);
   }
   lines.push("return off;");
-  const body = `"use strict"; return function (view, data, off, end, v) {\n${lines.join("\n")}\n};`;
-  return new Function("DEC", body)(new TextDecoder()) as CompiledLayout;
+  const body = `"use strict"; return function (view, data, off, end, v, ctx) {\n${lines.join("\n")}\n};`;
+  return new Function("DEC", "F", "NEST", body)(new TextDecoder(), F, nest) as CompiledLayout;
 }
 
 function lengthExpr(spec: LengthSpec, rest: string): string {

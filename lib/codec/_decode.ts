@@ -12,6 +12,7 @@ import type {
   FieldValue,
   IntField,
   LengthSpec,
+  Message,
   Value,
   ValueMap,
 } from "./types.ts";
@@ -299,12 +300,17 @@ export function walk(
         const codec = st.ctx.registry.get(f.protocol);
         const nest = codec && (!f.nestWhen || f.nestWhen(values, st.ctx)) && st.ctx.depth < 4;
         if (nest) {
-          const inner = codec.decodeBytes(area, {
-            ...st.ctx,
+          const innerCtx: Partial<DecodeContext> & { registry: DecodeContext["registry"] } = {
+            registry: st.ctx.registry,
+            dialects: st.ctx.dialects,
             dialect: st.ctx.dialects[f.protocol] ?? "",
+            recordKind: st.ctx.recordKind,
+            options: st.ctx.options,
             depth: st.ctx.depth + 1,
-            request: st.ctx.request?.values[f.name] as never,
-          });
+          };
+          const innerReq = st.ctx.request?.values[f.name] as unknown as Message | undefined;
+          if (innerReq && typeof innerReq === "object" && "protocol" in innerReq) innerCtx.request = innerReq;
+          const inner = codec.decodeBytes(area, innerCtx, st.tree);
           values[f.name] = inner as unknown as Value;
           if (out) {
             out.push({

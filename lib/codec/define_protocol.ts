@@ -342,7 +342,7 @@ export class Codec implements CodecLike {
     const hc = this.#compiled(this.header(dialect), dialect);
     if (!hc) return undefined;
     const values: ValueMap = {};
-    const off = hc(view, data, 0, data.length, values as Record<string, unknown>);
+    const off = hc(view, data, 0, data.length, values as Record<string, unknown>, ctx);
     if (off < 0) return undefined;
     let end = data.length;
     const tl = this.spec.totalLengthField;
@@ -356,7 +356,7 @@ export class Codec implements CodecLike {
     const layout = layoutFor(body, kind);
     if (!layout) return undefined;
     const bc = this.#compiled(layout, dialect);
-    if (!bc || bc(view, data, off, end, values as Record<string, unknown>) !== end) return undefined;
+    if (!bc || bc(view, data, off, end, values as Record<string, unknown>, ctx) !== end) return undefined;
     let tail: Uint8Array | undefined;
     if (end < data.length) {
       tail = data.subarray(end);

@@ -247,8 +247,12 @@ export interface RegistryLike {
 export interface CodecLike {
   /** Protocol tag. */
   readonly tag: ProtocolTag;
-  /** Decodes bytes. */
-  decodeBytes(data: Uint8Array, ctx: Partial<DecodeContext> & { registry: RegistryLike }): Message;
+  /** Decodes bytes (`tree` false: values and summary only). */
+  decodeBytes(
+    data: Uint8Array,
+    ctx: Partial<DecodeContext> & { registry: RegistryLike },
+    tree?: boolean,
+  ): Message;
   /** Encodes a message description. */
   encodeMessage(input: MessageInput, ctx: Partial<EncodeContext> & { registry: RegistryLike }): Uint8Array;
 }

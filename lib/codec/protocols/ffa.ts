@@ -1644,6 +1644,23 @@ const verText = (n: number) =>
     : `${(n >>> 16) & 0x7fff}.${n & 0xffff}`;
 
 /** Summary text after the name: ids, call answered, version, key fields, nested message. */
+let BODY_BY_NAME: Map<string, BodySpec> | undefined;
+const bodyByName = (): Map<string, BodySpec> => (BODY_BY_NAME ??= new Map(BODIES.map((b) => [b.name, b])));
+const SUMMARY_FIELDS = new WeakMap<readonly Field[], Field[]>();
+/** The summary fields of a layout (cached). */
+function summaryFieldsOf(layout: readonly Field[]): Field[] {
+  let f = SUMMARY_FIELDS.get(layout);
+  if (!f) SUMMARY_FIELDS.set(layout, f = layout.filter((x) => x.summary));
+  return f;
+}
+const SUMMARY_CTX = {
+  recordKind: "unknown",
+  dialect: "v1.3",
+  dialects: {},
+  options: {},
+  depth: 0,
+} as unknown as DecodeContext;
+
 function summaryText(msg: Message): string {
   const v = msg.values;
   let s = "";
@@ -1659,22 +1676,20 @@ function summaryText(msg: Message): string {
   if (typeof v["flags.framework"] === "number" && v["flags.framework"]) {
     s += ` fwk=${FFA_FRAMEWORK_MESSAGES[Number(v["flags.type"])] ?? v["flags.type"]}`;
   }
-  const body = BODIES.find((b) => b.name === msg.name);
+  const body = bodyByName().get(msg.name);
   const layout = body ? layoutFor(body, msg.kind) : undefined;
   const seen = new Set<string>();
-  const ctx = {
-    recordKind: msg.kind,
-    dialect: msg.dialect,
-    dialects: {},
-    options: {},
-    depth: 0,
-  } as unknown as DecodeContext;
-  for (const f of layout ?? []) {
-    if (!f.summary || seen.has(f.name) || (f.when && !f.when(v, ctx))) continue;
+  const ctx = SUMMARY_CTX as { recordKind: string; dialect: string } & DecodeContext;
+  ctx.recordKind = msg.kind;
+  ctx.dialect = msg.dialect;
+  for (const f of layout ? summaryFieldsOf(layout) : []) {
+    if (seen.has(f.name) || (f.when && !f.when(v, ctx))) continue;
     const val = v[f.name];
     if (val === undefined) continue;
     seen.add(f.name);
-    if (/^x\d+$/.test(f.name) && (val === 0 || val === 0n)) continue;
+    if (f.name.length > 1 && f.name[0] === "x" && /^x\d+$/.test(f.name) && (val === 0 || val === 0n)) {
+      continue;
+    }
     if (f.kind === "nested") {
       if (typeof val === "object" && val !== null && "summary" in val) {
         const m = val as unknown as Message;
