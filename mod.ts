@@ -23,3 +23,6 @@
 export * from "./lib/record.ts";
 export * from "./lib/pcap/mod.ts";
 export * from "./lib/codec/mod.ts";
+export * from "./lib/filter/mod.ts";
+export * from "./lib/export/mod.ts";
+export * from "./lib/trace/mod.ts";

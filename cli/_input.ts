@@ -11,6 +11,7 @@ import type { CaptureInfo } from "../lib/pcap/mod.ts";
 import type { CaptureRecord, ProtocolTag } from "../lib/record.ts";
 import {
   type InputFormat,
+  isTraceFormat,
   parseTraceEvents,
   sniffStream,
   type TraceEventFormat,
@@ -54,6 +55,7 @@ export class WarningPrinter {
   #uri: string;
   #shown = 0;
   #held = 0;
+  #hidden = 0;
   #last = 0;
   /** @param uri Input name for the messages. */
   constructor(uri: string) {
@@ -67,9 +69,14 @@ export class WarningPrinter {
     const now = Date.now();
     if (this.#shown >= 10 && now - this.#last < 1000) {
       this.#held++;
+      this.#hidden++;
       return;
     }
-    const where = w.line !== undefined ? `line ${w.line}` : w.offset !== undefined ? `byte ${w.offset}` : "end";
+    const where = w.line !== undefined
+      ? `line ${w.line}`
+      : w.offset !== undefined
+      ? `byte ${w.offset}`
+      : "end";
     const more = this.#held ? ` (${this.#held} more warnings not shown)` : "";
     warn(`${this.#uri}:${where}: ${w.skipped ? "skipped: " : ""}${w.reason}${more}`);
     this.#shown++;
@@ -82,7 +89,7 @@ export class WarningPrinter {
    */
   summary(stats: TraceStats): void {
     if (stats.warnings === 0) return;
-    const held = this.#held ? ` (${this.#held} not shown)` : "";
+    const held = this.#hidden ? ` (${this.#hidden} not shown)` : "";
     const reasons = [...stats.skippedByReason].map(([k, n]) => `${n} ${k}`).join(", ");
     const unit = stats.lines > 0 ? "lines" : "records";
     const total = stats.lines > 0 ? ` of ${stats.lines}` : "";
@@ -90,7 +97,6 @@ export class WarningPrinter {
       `${this.#uri}: skipped ${stats.skipped}${total} ${unit}${reasons ? ` (${reasons})` : ""}; ` +
         `${stats.warnings} warnings${held}`,
     );
-    this.#held = 0;
   }
 }
 
@@ -123,19 +129,12 @@ export async function readEventsFile(path: string): Promise<Map<string, TraceEve
 export async function readInput(path: string, options: InputOptions = {}): Promise<Input> {
   const raw = await openInput(path);
   const { format, stream } = await sniffStream(raw, options.from);
-  if (format === "pcap" || format === "pcapng" || format === "jsonl") {
+  if (!isTraceFormat(format)) {
     const reader = new CaptureReader(stream, {
       uri: path,
       ...(options.decodeAs ? { decodeAs: options.decodeAs } : {}),
     });
-    async function* batches(): AsyncIterable<CaptureRecord[]> {
-      try {
-        for await (const b of reader.batches()) yield b;
-      } catch (e) {
-        throw asUserError(e, path);
-      }
-    }
-    return { reader, format, batches: batches() };
+    return { reader, format, batches: captureBatches(reader, path) };
   }
   const formats = options.events ? await readEventsFile(options.events) : undefined;
   const printer = options.quiet ? undefined : new WarningPrinter(path);
@@ -146,7 +145,13 @@ export async function readInput(path: string, options: InputOptions = {}): Promi
     ...(options.proto ? { protocol: options.proto } : {}),
     ...(printer ? { onWarning: (w: TraceWarning) => printer.report(w) } : {}),
   });
-  const info: CaptureInfo = { format: undefined, sections: 0, interfaces: [], records: 0, unknownProtocol: 0 };
+  const info: CaptureInfo = {
+    format,
+    sections: 0,
+    interfaces: [],
+    records: 0,
+    unknownProtocol: 0,
+  };
   async function* batches(): AsyncIterable<CaptureRecord[]> {
     try {
       for await (const b of trace.batches()) {
@@ -161,6 +166,14 @@ export async function readInput(path: string, options: InputOptions = {}): Promi
     }
   }
   return { reader: { info }, format, stats: trace.stats, batches: batches() };
+}
+
+async function* captureBatches(reader: CaptureReader, path: string): AsyncIterable<CaptureRecord[]> {
+  try {
+    for await (const b of reader.batches()) yield b;
+  } catch (e) {
+    throw asUserError(e, path);
+  }
 }
 
 function asUserError(e: unknown, path: string): UserError {

@@ -37,19 +37,38 @@ export async function openInput(path: string): Promise<ReadableStream<Uint8Array
 }
 
 /**
- * Opens a file for writing (created or truncated), or standard output for `-`.
+ * Opens a file for writing (created or truncated), or standard output for `-`. Unbuffered: every
+ * `write` is a write(2) before it resolves, so a killed process leaves every written record on disk
+ * (Deno's `FsFile.writable` keeps bytes in memory until it is closed). Closing never closes stdout.
  *
  * @param path File path or `-`.
  * @returns The stream.
  */
 export async function openOutput(path: string): Promise<WritableStream<Uint8Array>> {
-  if (path === "-") return Deno.stdout.writable;
-  try {
-    const f = await Deno.open(path, { write: true, create: true, truncate: true });
-    return f.writable;
-  } catch (e) {
-    throw new UserError(`Cannot create "${path}": ${e instanceof Error ? e.message : String(e)}`);
+  let file: { write(p: Uint8Array): Promise<number>; close?(): void };
+  if (path === "-") file = Deno.stdout;
+  else {
+    try {
+      file = await Deno.open(path, { write: true, create: true, truncate: true });
+    } catch (e) {
+      throw new UserError(`Cannot create "${path}": ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
+  const close = (): void => {
+    if (path !== "-") file.close?.();
+  };
+  return new WritableStream<Uint8Array>({
+    async write(chunk) {
+      try {
+        for (let at = 0; at < chunk.length;) at += await file.write(chunk.subarray(at));
+      } catch (e) {
+        if (isBrokenPipe(e)) Deno.exit(0);
+        throw e;
+      }
+    },
+    close,
+    abort: close,
+  });
 }
 
 const encoder = new TextEncoder();

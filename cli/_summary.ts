@@ -28,7 +28,7 @@ export class CaptureStats {
    */
   add(r: CaptureRecord): void {
     this.records++;
-    const p = r.protocol ?? "unknown";
+    const p = r.protocol ?? (r.annotation !== undefined ? "annotation" : "unknown");
     this.protocols.set(p, (this.protocols.get(p) ?? 0) + 1);
     const d = `${r.kind} from ${r.sender}`;
     this.directions.set(d, (this.directions.get(d) ?? 0) + 1);

@@ -15,6 +15,7 @@ import { TextOut, UserError } from "./_io.ts";
 import { addDecodeAsOption, parseDecodeAs } from "./_options.ts";
 import { bytesToHex } from "../lib/codec/_values.ts";
 import { annotationText } from "../lib/trace/mod.ts";
+import { addDisplayFilterOption, displayFilterFrom } from "./_display_filter.ts";
 
 interface DecodeOptions extends CodecOptionValues {
   verbose?: boolean;
@@ -24,6 +25,7 @@ interface DecodeOptions extends CodecOptionValues {
   count?: string;
   decodeAs: string[];
   allEvents?: boolean;
+  displayFilter?: string;
 }
 
 /**
@@ -73,6 +75,7 @@ export function decodeCommand(): Command {
     );
   addDecodeAsOption(cmd);
   addCodecOptions(cmd);
+  addDisplayFilterOption(cmd);
   cmd.addHelpText(
     "after",
     `
@@ -95,6 +98,8 @@ async function runDecode(file: string, o: DecodeOptions): Promise<void> {
   }
   const decodeAs = parseDecodeAs(o.decodeAs);
   const registry = defaultRegistry();
+  const filter = displayFilterFrom(o.displayFilter, registry);
+  let shown = 0;
   const tree = !!(o.verbose || o.hex || o.jsonl || o.json);
   const session = new DecodeSession(registry, {
     ...(await sessionOptions(o)),
@@ -114,9 +119,10 @@ async function runDecode(file: string, o: DecodeOptions): Promise<void> {
         no++;
         t0 ??= r.timestampNs;
         const msg = session.decode(r);
+        if (filter && !filter.matches(r, msg, { number: no, startNs: t0 })) continue;
         if (o.jsonl || o.json) {
           const text = JSON.stringify(recordJson(no, r, msg));
-          await out.line(o.json ? (no > 1 ? "," : "") + text : text);
+          await out.line(o.json ? (shown++ > 0 ? "," : "") + text : text);
           continue;
         }
         const info = r.annotation !== undefined

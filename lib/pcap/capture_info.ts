@@ -26,8 +26,11 @@ export interface InterfaceInfo {
 
 /** Container facts, filled in live as the reader meets headers and blocks. */
 export interface CaptureInfo {
-  /** Detected format; undefined until the first bytes arrive. */
-  format: "pcap" | "pcapng" | "jsonl" | undefined;
+  /**
+   * Detected format; undefined until the first bytes arrive. Readers of other inputs (QEMU logs,
+   * ftrace, hex dumps) put their own format name here.
+   */
+  format: "pcap" | "pcapng" | "jsonl" | (string & Record<never, never>) | undefined;
   /** Byte order of the pcap file, or of the first pcapng section. */
   byteOrder?: "little" | "big";
   /** Number of pcapng sections (1 for pcap, 0 for JSON Lines). */
