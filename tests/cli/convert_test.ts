@@ -3,7 +3,7 @@ import { CaptureReader } from "../../lib/pcap/mod.ts";
 import type { CaptureRecord } from "../../lib/record.ts";
 import { vioscope } from "./_run.ts";
 
-const DEMO = new URL("../../fixtures/demo/demo.pcapng", import.meta.url).pathname;
+const DEMO = new URL("../../fixtures/pcap/five_protocols.pcapng", import.meta.url).pathname;
 const RAW = new URL("../../fixtures/pcap/scmi_text2pcap.pcapng", import.meta.url).pathname;
 
 async function records(bytes: Uint8Array): Promise<{ records: CaptureRecord[]; format: string | undefined }> {

@@ -1,7 +1,7 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { vioscope } from "./_run.ts";
 
-const DEMO = new URL("../../fixtures/demo/demo.pcapng", import.meta.url).pathname;
+const DEMO = new URL("../../fixtures/pcap/five_protocols.pcapng", import.meta.url).pathname;
 const RAW = new URL("../../fixtures/pcap/scmi_text2pcap.pcapng", import.meta.url).pathname;
 
 Deno.test("vioscope info summarises the demo capture", async () => {
