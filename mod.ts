@@ -26,3 +26,4 @@ export * from "./lib/codec/mod.ts";
 export * from "./lib/filter/mod.ts";
 export * from "./lib/export/mod.ts";
 export * from "./lib/trace/mod.ts";
+export * from "./lib/sim/mod.ts";

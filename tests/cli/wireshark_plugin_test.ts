@@ -1,0 +1,319 @@
+import { equal, match, ok } from "node:assert/strict";
+import { vioscope } from "./_run.ts";
+
+/** Messages of every translated protocol, as `vioscope encode` input. */
+const MESSAGES = [
+  {
+    dir: "request",
+    from: "driver",
+    proto: "virtio-msg",
+    chan: { bus: 0, device: 1 },
+    name: "GET_CONFIG",
+    fields: { dev_num: 1, token: 5, offset: 0, size: 8 },
+  },
+  {
+    dir: "response",
+    from: "device",
+    proto: "virtio-msg",
+    chan: { bus: 0, device: 1 },
+    name: "GET_CONFIG",
+    kind: "response",
+    fields: { dev_num: 1, token: 5, offset: 0, size: 8, data: "0011223344556677" },
+  },
+  {
+    dir: "request",
+    from: "driver",
+    proto: "virtio-msg",
+    chan: { bus: 0, device: 1 },
+    name: "SET_DEVICE_STATUS",
+    fields: { dev_num: 1, token: 6, status: 15 },
+  },
+  {
+    dir: "request",
+    from: "driver",
+    proto: "virtio-msg",
+    chan: { bus: 0, device: 2 },
+    name: "GET_DEVICE_INFO",
+    fields: { dev_num: 2, token: 7 },
+  },
+  {
+    dir: "response",
+    from: "device",
+    proto: "virtio-msg",
+    chan: { bus: 0, device: 2 },
+    name: "GET_DEVICE_INFO",
+    kind: "response",
+    fields: { dev_num: 2, token: 7, device_id: 2, vendor_id: 0x554d4551, num_feature_bits: 64 },
+  },
+  {
+    dir: "request",
+    from: "driver",
+    proto: "scmi",
+    chan: { queue: 0 },
+    name: "PERF_LEVEL_SET",
+    fields: { "hdr.token": 91, domain_id: 2 },
+  },
+  {
+    dir: "response",
+    from: "device",
+    proto: "scmi",
+    chan: { queue: 0 },
+    name: "PERF_LEVEL_SET",
+    kind: "response",
+    fields: { "hdr.token": 91, status: 0 },
+  },
+  {
+    dir: "request",
+    from: "driver",
+    proto: "scmi",
+    chan: { queue: 0 },
+    name: "BASE_PROTOCOL_VERSION",
+    fields: { "hdr.token": 3 },
+  },
+  {
+    dir: "response",
+    from: "device",
+    proto: "scmi",
+    chan: { queue: 0 },
+    name: "BASE_PROTOCOL_VERSION",
+    kind: "response",
+    fields: { "hdr.token": 3, status: 0, version: 0x20000 },
+  },
+  {
+    dir: "request",
+    from: "driver",
+    proto: "rpmb",
+    chan: { device: 0 },
+    name: "GET_WRITE_COUNTER",
+    fields: { nonce: "000102030405060708090a0b0c0d0e0f" },
+  },
+  {
+    dir: "response",
+    from: "device",
+    proto: "rpmb",
+    chan: { device: 0 },
+    name: "RESP_GET_COUNTER",
+    kind: "response",
+    fields: { write_counter: 7, result: 0 },
+  },
+  {
+    dir: "request",
+    from: "driver",
+    proto: "virtio-iommu",
+    chan: { device: 8, queue: 0 },
+    name: "MAP",
+    fields: { domain: 1, virt_start: "0x10000", virt_end: "0x1ffff", phys_start: "0x80000000", flags: 3 },
+  },
+  {
+    dir: "request",
+    from: "driver",
+    proto: "virtio-iommu",
+    chan: { device: 8, queue: 0 },
+    name: "ATTACH",
+    fields: { domain: 1, endpoint: 8 },
+  },
+  {
+    dir: "event",
+    from: "device",
+    proto: "virtio-iommu",
+    chan: { device: 8, queue: 1 },
+    name: "FAULT",
+    kind: "event",
+    fields: { reason: 1, flags: 2, endpoint: 8, address: "0xdead000" },
+  },
+].map((m, i) => ({ ts: `1.${String(i * 1000).padStart(9, "0")}`, ...m }));
+
+const ABBREVS: Record<string, string> = {
+  "virtio-msg": "vmsg",
+  scmi: "scmi",
+  rpmb: "rpmb",
+  "virtio-iommu": "viommu",
+};
+
+async function hasTshark(): Promise<boolean> {
+  try {
+    const r = await new Deno.Command("tshark", { args: ["--version"], stdout: "null", stderr: "null" })
+      .output();
+    return r.success;
+  } catch {
+    return false;
+  }
+}
+
+async function tshark(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const r = await new Deno.Command("tshark", { args, stdout: "piped", stderr: "piped" }).output();
+  const d = new TextDecoder();
+  return { code: r.code, stdout: d.decode(r.stdout), stderr: d.decode(r.stderr) };
+}
+
+/** Lua errors and warnings tshark prints (its root warning is not one). */
+function luaTrouble(stderr: string): string[] {
+  return stderr.split("\n").filter((l) => /lua|error/i.test(l) && !/Running as user/.test(l));
+}
+
+/** One comparable text for a value from either side: integers as decimal, bytes as bare lower hex. */
+function norm(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "boolean") return v ? "1" : "0";
+  if (typeof v === "number") return String(v);
+  const s = String(v).trim();
+  if (/^(True|true)$/.test(s)) return "1";
+  if (/^(False|false)$/.test(s)) return "0";
+  if (/^-?0x[0-9a-f]+$/i.test(s)) {
+    return BigInt(s.replace(/^-/, "")).toString() === "0"
+      ? "0"
+      : (s.startsWith("-") ? "-" : "") + BigInt(s.replace(/^-/, "")).toString();
+  }
+  if (/^-?\d+$/.test(s)) return BigInt(s).toString();
+  return s.replace(/:/g, "").toLowerCase();
+}
+
+Deno.test("wireshark-plugin writes a Lua dissector with vioscope's field names", async () => {
+  const r = await vioscope(["wireshark-plugin"]);
+  equal(r.code, 0, r.stderr);
+  match(r.stdout, /DissectorTable\.get\("wtap_encap"\)/);
+  for (
+    const name of [
+      "vioscope.proto",
+      "vioscope.kind",
+      "vioscope.sender",
+      "vmsg.msg_id",
+      "vmsg.dev_num",
+      "scmi.hdr.token",
+      "rpmb.req_resp",
+      "viommu.head.type",
+    ]
+  ) {
+    ok(r.stdout.includes(`"${name}"`), `missing field ${name}`);
+  }
+});
+
+Deno.test("wireshark-plugin --limits lists what is not translated", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await vioscope(["wireshark-plugin", "-o", `${dir}/v.lua`, "--limits"]);
+    equal(r.code, 0, r.stderr);
+    match(r.stderr, /custom field/);
+    ok((await Deno.stat(`${dir}/v.lua`)).size > 1000);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("tshark with the plugin gives the field values vioscope decodes", async (t) => {
+  if (!(await hasTshark())) {
+    // deno-lint-ignore no-console
+    console.log("skipped: tshark is not installed (apt-get install tshark)");
+    return;
+  }
+  const dir = await Deno.makeTempDir();
+  try {
+    const jsonl = new TextEncoder().encode(MESSAGES.map((m) => JSON.stringify(m)).join("\n") + "\n");
+    const cap = `${dir}/f.pcapng`;
+    const lua = `${dir}/vioscope.lua`;
+    equal((await vioscope(["encode", "-", "-w", cap], jsonl)).code, 0);
+    equal((await vioscope(["wireshark-plugin", "-o", lua])).code, 0);
+    const dec = await vioscope(["decode", "--jsonl", cap]);
+    equal(dec.code, 0, dec.stderr);
+    const rows = dec.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    equal(rows.length, MESSAGES.length);
+
+    await t.step("summary lines have no Lua errors and name every message", async () => {
+      const r = await tshark(["-X", `lua_script:${lua}`, "-r", cap]);
+      equal(r.code, 0, r.stderr);
+      equal(luaTrouble(r.stderr).join("\n"), "");
+      equal(luaTrouble(r.stdout).join("\n"), "");
+      const lines = r.stdout.trim().split("\n");
+      equal(lines.length, MESSAGES.length);
+      rows.forEach((row, i) =>
+        ok(lines[i]!.includes(row.name), `frame ${i + 1}: ${lines[i]} lacks ${row.name}`)
+      );
+    });
+
+    for (const [proto, abbrev] of Object.entries(ABBREVS)) {
+      await t.step(`${proto} fields equal vioscope's`, async () => {
+        const mine = rows.filter((r) => r.proto === proto);
+        ok(mine.length > 0);
+        // Every scalar field vioscope gives for this protocol's messages.
+        const names = [
+          ...new Set(mine.flatMap((r) =>
+            Object.entries(r.fields as Record<string, unknown>)
+              .filter(([k, v]) => k.startsWith(abbrev + ".") && (v === null || typeof v !== "object"))
+              .map(([k]) => k)
+          )),
+        ].sort();
+        ok(names.length >= 5, `only ${names.length} fields for ${proto}`);
+        const r = await tshark([
+          "-X",
+          `lua_script:${lua}`,
+          "-r",
+          cap,
+          "-Y",
+          abbrev,
+          "-T",
+          "fields",
+          "-E",
+          "occurrence=a",
+          "-E",
+          "aggregator=,",
+          "-e",
+          "vioscope.proto",
+          ...names.flatMap((n) => ["-e", n]),
+        ]);
+        equal(r.code, 0, r.stderr);
+        equal(luaTrouble(r.stderr).join("\n"), "");
+        const lines = r.stdout.replace(/\n$/, "").split("\n");
+        equal(lines.length, mine.length);
+        let compared = 0;
+        lines.forEach((line, i) => {
+          const cols = line.split("\t").slice(1);
+          names.forEach((n, j) => {
+            const want = (mine[i]!.fields as Record<string, unknown>)[n];
+            equal(norm(cols[j]), norm(want), `${mine[i]!.name} ${n}`);
+            if (want !== undefined) compared++;
+          });
+        });
+        ok(compared >= 5);
+      });
+    }
+
+    await t.step("display filters select by vioscope field values", async () => {
+      const r = await tshark([
+        "-X",
+        `lua_script:${lua}`,
+        "-r",
+        cap,
+        "-Y",
+        "vmsg.msg_id == 2",
+        "-T",
+        "fields",
+        "-e",
+        "vmsg.dev_num",
+      ]);
+      equal(r.code, 0, r.stderr);
+      equal(r.stdout.trim().split("\n").join(","), "2,2");
+      const s = await tshark([
+        "-X",
+        `lua_script:${lua}`,
+        "-r",
+        cap,
+        "-Y",
+        "scmi.hdr.token == 91 && vioscope.kind == 2",
+      ]);
+      equal(s.stdout.trim().split("\n").length, 1);
+      match(s.stdout, /PERF_LEVEL_SET rsp/);
+      const f = await tshark(["-X", `lua_script:${lua}`, "-r", cap, "-Y", "viommu.fault.reason == 1"]);
+      match(f.stdout, /FAULT evt/);
+    });
+
+    await t.step("the demo capture dissects without Lua errors", async () => {
+      const demo = new URL("../../fixtures/demo/demo.pcapng", import.meta.url).pathname;
+      const r = await tshark(["-X", `lua_script:${lua}`, "-r", demo, "-V"]);
+      equal(r.code, 0, r.stderr);
+      equal(luaTrouble(r.stderr).join("\n"), "");
+      ok(!/Lua Error/.test(r.stdout), r.stdout.split("\n").filter((l) => /Lua Error/.test(l)).join("\n"));
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
