@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- a benchmark script reports on stdout.
 /**
  * Decodes a capture to summary lines (what `vioscope decode FILE` prints) in-process and reports
  * messages/s and peak RSS. The target is ≥ 1,000,000 messages/s on the 2-core reference machine

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- a benchmark script reports on stdout.
 /**
  * Writes a mixed virtio-msg / FF-A capture for the decode benchmark: virtio-msg transport messages
  * (requests and responses) and FF-A FFA_MSG_SEND_DIRECT_REQ2/RESP2 frames carrying virtio-msg
@@ -38,7 +39,10 @@ const VMSG: [Uint8Array, "request" | "response" | "event"][] = [
   [enc("SET_DEVICE_STATUS", "request", { dev_num: 1, token: 2, status: 0x0b }), "request"],
   [enc("SET_DEVICE_STATUS", "response", { dev_num: 1, token: 2, status: 0x0b }), "response"],
   [enc("GET_CONFIG", "request", { dev_num: 1, token: 3, offset: 0, length: 8 }), "request"],
-  [enc("GET_CONFIG", "response", { dev_num: 1, token: 3, generation: 1, data: "0000100000000000" }), "response"],
+  [
+    enc("GET_CONFIG", "response", { dev_num: 1, token: 3, generation: 1, data: "0000100000000000" }),
+    "response",
+  ],
   [
     enc("SET_VQUEUE", "request", {
       dev_num: 1,
@@ -68,7 +72,9 @@ function ffaFrame(inner: Uint8Array, call: boolean): Uint8Array {
   return f;
 }
 
-const writer = createCaptureWriter((await Deno.open(out, { write: true, create: true, truncate: true })).writable);
+const writer = createCaptureWriter(
+  (await Deno.open(out, { write: true, create: true, truncate: true })).writable,
+);
 let ts = 1_700_000_000_000_000_000n;
 for (let i = 0; i < count; i++) {
   const [bytes, kind] = VMSG[i % VMSG.length]!;

@@ -1,17 +1,24 @@
 /**
- * `vioscope demo`: summarises the embedded demo capture and lists its records.
+ * `vioscope demo`: replays the embedded multi-protocol capture (FF-A carrying virtio-msg, SCMI,
+ * RPMB, virtio-iommu; made by the simulator from fixtures/demo/demo.json) against the simulator at
+ * its captured pace, printing every decoded message as it is sent and answered, then the report.
  *
  * @module
  */
 import { Command } from "commander";
-import { formatChannel, formatDirection, formatSeconds } from "../lib/format.ts";
 import { CaptureReader } from "../lib/pcap/mod.ts";
-import { TextOut, UserError } from "./_io.ts";
-import { CaptureStats, summaryText } from "./_summary.ts";
+import { DEFAULT_PROFILE } from "../lib/sim/mod.ts";
 import type { CaptureRecord } from "../lib/record.ts";
+import { exitStatus, UserError } from "./_io.ts";
+import { reportLines, runReplay } from "./replay.ts";
 
 /** Where the demo capture lives (embedded by `deno compile --include fixtures/demo`). */
 export const DEMO_CAPTURE: URL = new URL("../fixtures/demo/demo.pcapng", import.meta.url);
+
+interface DemoOptions {
+  speed?: string;
+  quiet?: boolean;
+}
 
 /**
  * Builds the `demo` command.
@@ -19,41 +26,33 @@ export const DEMO_CAPTURE: URL = new URL("../fixtures/demo/demo.pcapng", import.
  */
 export function demoCommand(): Command {
   return new Command("demo")
-    .description("summarise the built-in demo capture and list its records")
-    .action(async () => await runDemo());
+    .description("replay the built-in multi-protocol capture against the simulator, live, then report")
+    .option("--speed <x>", "multiply the captured pace", "1")
+    .option("-q, --quiet", "print only the report")
+    .action(async (o: DemoOptions) => await runDemo(o));
 }
 
-function hexStart(b: Uint8Array, n = 16): string {
-  const s = [...b.subarray(0, n)].map((x) => x.toString(16).padStart(2, "0")).join(" ");
-  return b.length > n ? `${s} …` : s;
-}
-
-async function runDemo(): Promise<void> {
+async function runDemo(o: DemoOptions): Promise<void> {
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(DEMO_CAPTURE);
   } catch (e) {
     throw new UserError(`Cannot open the demo capture: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const reader = new CaptureReader(ReadableStream.from([bytes]), { uri: "demo.pcapng" });
+  const speed = Number(o.speed ?? 1);
+  if (!(speed > 0)) throw new UserError(`Cannot use --speed "${o.speed}": not a number > 0`);
   const records: CaptureRecord[] = [];
-  const stats = new CaptureStats();
-  for await (const r of reader) {
+  for await (const r of new CaptureReader(ReadableStream.from([bytes]), { uri: "demo.pcapng" })) {
     records.push(r);
-    stats.add(r);
   }
-  const out = new TextOut();
-  for (const line of summaryText("demo.pcapng (built in)", reader.info, stats)) await out.line(line);
-  await out.line("");
-  const t0 = records[0]?.timestampNs ?? 0n;
-  for (const [i, r] of records.entries()) {
-    await out.line(
-      `${String(i + 1).padStart(3)} ${formatSeconds(r.timestampNs - t0).padStart(10)} ${
-        (r.protocol ?? "?").padEnd(12)
-      } ${formatDirection(r)} ${r.kind.padEnd(8)} ${formatChannel(r.channel).padEnd(14)} ${
-        String(r.data.length).padStart(4)
-      } B  ${hexStart(r.data)}`,
-    );
-  }
-  await out.close();
+  const report = await runReplay("demo.pcapng (built in)", records, {
+    speed,
+    profile: DEFAULT_PROFILE,
+    session: {},
+    live: true,
+    quiet: !!o.quiet,
+  });
+  const enc = new TextEncoder();
+  Deno.stdout.writeSync(enc.encode("\n" + reportLines(report).join("\n") + "\n"));
+  if (report.divergences > 0) exitStatus.code = 1;
 }

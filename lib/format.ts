@@ -42,7 +42,9 @@ export function formatChannel(ch: Channel): string {
 function channelText(ch: Channel): string {
   if (ch.src === undefined && ch.dst === undefined) {
     // Common fast cases.
-    if (ch.bus === undefined && ch.queue === undefined) return ch.device === undefined ? "-" : "dev" + ch.device;
+    if (ch.bus === undefined && ch.queue === undefined) {
+      return ch.device === undefined ? "-" : "dev" + ch.device;
+    }
   }
   const parts: string[] = [];
   if (ch.bus !== undefined) parts.push(`bus${ch.bus}`);

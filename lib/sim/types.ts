@@ -1,3 +1,4 @@
+// deno-lint-ignore-file camelcase -- profile keys are JSON written by users, snake_case like the wire fields.
 /**
  * The simulator's contract: device models implement the device side of a protocol and answer
  * decoded requests with messages described by name and fields; the loopback bus encodes them with
@@ -82,7 +83,13 @@ export interface SimProfile {
   ffa?: {
     version?: string;
     own_id?: number;
-    partitions: { id: number; uuid: string; properties?: number; exec_contexts?: number; virtio_msg?: boolean }[];
+    partitions: {
+      id: number;
+      uuid: string;
+      properties?: number;
+      exec_contexts?: number;
+      virtio_msg?: boolean;
+    }[];
   };
   /** SCMI platform. */
   scmi?: {
