@@ -1,5 +1,5 @@
 /**
- * Input, output and error handling shared by the commands. The only place besides cli/main.ts that
+ * Input, output and error handling shared by the commands. The only place besides cli/main.ts and cli/program.ts that
  * touches `Deno.*` streams and exit codes.
  *
  * @module

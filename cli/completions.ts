@@ -2,8 +2,8 @@
  * `vioscope completions bash|zsh|fish`: shell completion scripts generated from the command tree
  * (commands, options, the choices of options that declare them, file names for file arguments).
  *
- * The tree is handed in at run time by cli/main.ts (`completionsCommand(() => program)`), so this
- * file does not import main.ts.
+ * The tree is handed in at run time by cli/program.ts (`completionsCommand(() => program)`), so this
+ * file does not import program.ts.
  *
  * @module
  */
@@ -235,7 +235,7 @@ export function fishCompletion(root: CompletionNode): string {
 
 /**
  * Builds the `completions` command.
- * @param root Gives the whole command tree at run time (cli/main.ts passes its program).
+ * @param root Gives the whole command tree at run time (cli/program.ts passes its program).
  * @returns The command.
  */
 export function completionsCommand(root: () => Command): Command {

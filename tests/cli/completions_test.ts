@@ -1,7 +1,7 @@
 import { equal, ok } from "node:assert/strict";
 import type { Command } from "commander";
 import { vioscope } from "./_run.ts";
-import { buildProgram } from "../../cli/main.ts";
+import { buildProgram } from "../../cli/program.ts";
 
 function walk(cmd: Command): { commands: string[]; options: string[]; choices: string[] } {
   const commands: string[] = [];
