@@ -11,11 +11,42 @@
  * @module
  */
 import type { CodecLike, DecodeContext, Endian, Field, IntType, LengthSpec, Message } from "./types.ts";
-import { INT_SIZE, maskShift } from "./_values.ts";
+import { INT_SIZE, maskShift, viewOf } from "./_values.ts";
+
+/**
+ * JavaScript that reads an integer at `off` from `data` (a Uint8Array): byte arithmetic up to 32
+ * bits (no DataView needed), a cached DataView for 64-bit values.
+ * @param type Wire type.
+ * @param le Little-endian.
+ * @returns Expression text.
+ */
+function byteRead(type: IntType, le: boolean): string {
+  const b = (i: number) => `data[off + ${i}]`;
+  switch (type) {
+    case "u8":
+      return b(0);
+    case "i8":
+      return `((${b(0)} << 24) >> 24)`;
+    case "u16":
+      return le ? `(${b(0)} | (${b(1)} << 8))` : `((${b(0)} << 8) | ${b(1)})`;
+    case "i16":
+      return le ? `(((${b(0)} | (${b(1)} << 8)) << 16) >> 16)` : `(((${b(0)} << 8 | ${b(1)}) << 16) >> 16)`;
+    case "u32":
+    case "i32": {
+      const e = le
+        ? `(${b(0)} | (${b(1)} << 8) | (${b(2)} << 16) | (${b(3)} << 24))`
+        : `((${b(0)} << 24) | (${b(1)} << 16) | (${b(2)} << 8) | ${b(3)})`;
+      return type === "u32" ? `(${e} >>> 0)` : `(${e} | 0)`;
+    }
+    case "u64":
+      return `VIEW(data).getBigUint64(off, ${le})`;
+    case "i64":
+      return `VIEW(data).getBigInt64(off, ${le})`;
+  }
+}
 
 /** A compiled layout: returns the new offset, or -1 to ask for the generic walker. */
 export type CompiledLayout = (
-  view: DataView,
   data: Uint8Array,
   off: number,
   end: number,
@@ -73,7 +104,7 @@ export function compileLayout(
         const size = INT_SIZE[f.type];
         const le = (f.endian ?? endian) === "le";
         lines.push(`if (off + ${size} > end) return -1;`);
-        const read = size === 1 ? `view.${GETTER[f.type]}(off)` : `view.${GETTER[f.type]}(off, ${le})`;
+        const read = byteRead(f.type, le);
         lines.push(`{ const x = ${read}; v[${key}] = x;`);
         if (f.reserved) lines.push(size === 8 ? `if (x !== 0n) return -1;` : `if (x !== 0) return -1;`);
         for (const b of f.bits ?? []) {
@@ -111,7 +142,7 @@ export function compileLayout(
           }; if (!(n >= 0) || off + n * ${size} > end) return -1;`,
         );
         lines.push(
-          `const a = new Array(n); for (let i = 0; i < n; i++) a[i] = view.${
+          `const a = new Array(n); const view = VIEW(data); for (let i = 0; i < n; i++) a[i] = view.${
             GETTER[f.element]
           }(off + i * ${size}${size === 1 ? "" : `, ${le}`}); v[${key}] = a; off += n * ${size}; }`,
         );
@@ -126,7 +157,7 @@ export function compileLayout(
       }
       case "custom": {
         lines.push(
-          `{ const r = F[${i}].decode(view, off, end, ctx, v); if (r.issues && r.issues.length) return -1; v[${key}] = r.value; off = r.end; }`,
+          `{ const r = F[${i}].decode(VIEW(data), off, end, ctx, v); if (r.issues && r.issues.length) return -1; v[${key}] = r.value; off = r.end; }`,
         );
         break;
       }
@@ -151,8 +182,8 @@ export function compileLayout(
     if (f.when) lines.push(`}`);
   }
   lines.push("return off;");
-  const body = `"use strict"; return function (view, data, off, end, v, ctx) {\n${lines.join("\n")}\n};`;
-  return new Function("DEC", "F", "NEST", body)(new TextDecoder(), F, nest) as CompiledLayout;
+  const body = `"use strict"; return function (data, off, end, v, ctx) {\n${lines.join("\n")}\n};`;
+  return new Function("DEC", "F", "NEST", "VIEW", body)(new TextDecoder(), F, nest, viewOf) as CompiledLayout;
 }
 
 function lengthExpr(spec: LengthSpec, rest: string): string {

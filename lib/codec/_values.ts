@@ -180,3 +180,20 @@ export function toJsonValue(v: Value | undefined): unknown {
   }
   return v;
 }
+
+let lastData: Uint8Array | undefined;
+let lastView: DataView | undefined;
+
+/**
+ * A DataView over exactly `data`, cached for the most recent array: creating a DataView costs far
+ * more than reading a field, and one message is usually read by several steps in a row.
+ * @param data Bytes.
+ * @returns The view (offset 0 = `data[0]`).
+ */
+export function viewOf(data: Uint8Array): DataView {
+  if (data !== lastData) {
+    lastView = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    lastData = data;
+  }
+  return lastView!;
+}

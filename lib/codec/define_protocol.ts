@@ -22,7 +22,7 @@ import type {
 } from "./types.ts";
 import { displayInt, walk, type WalkState } from "./_decode.ts";
 import { ByteWriter, encodeFields, type EncodeState } from "./_encode.ts";
-import { hex, writeInt } from "./_values.ts";
+import { bytesToHex, hex, viewOf, writeInt } from "./_values.ts";
 import { type CompiledLayout, compileLayout } from "./_compile.ts";
 
 /** Options for {@linkcode Codec.decode}. */
@@ -150,11 +150,11 @@ export class Codec implements CodecLike {
       depth: partial.depth ?? 0,
     };
     if (partial.request) ctx.request = partial.request;
-    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     if (!tree) {
-      const fast = this.#fast(data, view, ctx, dialect);
+      const fast = this.#fast(data, ctx, dialect);
       if (fast) return fast;
     }
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const st: WalkState = { view, data, issues: [], truncated: false, ctx, endian: this.spec.endian, tree };
     const values: ValueMap = {};
     const fields: FieldValue[] | null = tree ? [] : null;
@@ -320,8 +320,8 @@ export class Codec implements CodecLike {
     return c;
   }
 
-  #select(values: ValueMap, view: DataView, ctx: DecodeContext) {
-    const cls = this.spec.classify?.(values, view, ctx);
+  #select(values: ValueMap, view: DataView | Uint8Array, ctx: DecodeContext) {
+    const cls = this.spec.classify?.(values, view instanceof DataView ? view : viewOf(view), ctx);
     let key: string | undefined;
     let kind: MessageKind;
     if (cls) {
@@ -338,11 +338,11 @@ export class Codec implements CodecLike {
   }
 
   /** The compiled fast path for clean messages; undefined means "use the walker". */
-  #fast(data: Uint8Array, view: DataView, ctx: DecodeContext, dialect: string): Message | undefined {
+  #fast(data: Uint8Array, ctx: DecodeContext, dialect: string): Message | undefined {
     const hc = this.#compiled(this.header(dialect), dialect);
     if (!hc) return undefined;
     const values: ValueMap = {};
-    const off = hc(view, data, 0, data.length, values as Record<string, unknown>, ctx);
+    const off = hc(data, 0, data.length, values as Record<string, unknown>, ctx);
     if (off < 0) return undefined;
     let end = data.length;
     const tl = this.spec.totalLengthField;
@@ -351,12 +351,12 @@ export class Codec implements CodecLike {
       if (v < off || v > data.length) return undefined;
       end = v;
     }
-    const { kind, body } = this.#select(values, view, ctx);
+    const { kind, body } = this.#select(values, data, ctx);
     if (!body) return undefined;
     const layout = layoutFor(body, kind);
     if (!layout) return undefined;
     const bc = this.#compiled(layout, dialect);
-    if (!bc || bc(view, data, off, end, values as Record<string, unknown>, ctx) !== end) return undefined;
+    if (!bc || bc(data, off, end, values as Record<string, unknown>, ctx) !== end) return undefined;
     let tail: Uint8Array | undefined;
     if (end < data.length) {
       tail = data.subarray(end);
@@ -636,7 +636,7 @@ function short(f: Field | undefined, v: Value): string {
 
 function valueText(v: Value): string {
   if (v instanceof Uint8Array) {
-    return v.length > 16 ? `${v.length}B` : Array.from(v, (b) => b.toString(16).padStart(2, "0")).join("");
+    return v.length > 16 ? `${v.length}B` : bytesToHex(v);
   }
   if (typeof v === "bigint") return hex(v);
   if (Array.isArray(v)) return `[${(v as unknown[]).map((x) => valueText(x as Value)).join(",")}]`;

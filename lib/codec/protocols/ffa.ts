@@ -267,6 +267,9 @@ export const VIRTIO_MSG_FFA_DRIVER_UUID = "bd7fd089-6795-472b-b47f-db0c5d9a719d"
 const VMSG_UUIDS = new Set(
   [VIRTIO_MSG_FFA_UUID, VIRTIO_MSG_FFA_DRIVER_UUID].map((u) => u.replaceAll("-", "")),
 );
+const VMSG_UUID_BYTES: Uint8Array[] = [...VMSG_UUIDS].map((h) =>
+  new Uint8Array(h.match(/../g)!.map((x) => parseInt(x, 16)))
+);
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
@@ -278,7 +281,8 @@ const hexBytes = (b: Uint8Array) => {
   return s;
 };
 const hexN = (v: number | bigint, width: number) => "0x" + v.toString(16).padStart(width, "0");
-const hex4 = (v: number) => hexN(v, 4);
+const HEX4: string[] = [];
+const hex4 = (v: number) => (v >= 0 && v < 0x10000 ? (HEX4[v] ??= hexN(v, 4)) : hexN(v, 4));
 const hex8 = (v: number) => hexN(v >>> 0, 8);
 const uuidText = (h: string) =>
   `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
@@ -705,7 +709,15 @@ const uuid16 = (name = "uuid", summary = true): BytesField =>
 
 /** Is the UUID (bytes or hex/UUID string) one of the virtio-msg UUIDs? */
 function isVmsgUuid(v: Value | undefined): boolean {
-  if (v instanceof Uint8Array) return VMSG_UUIDS.has(hexBytes(v));
+  if (v instanceof Uint8Array) {
+    if (v.length !== 16) return false;
+    for (const u of VMSG_UUID_BYTES) {
+      let i = 0;
+      while (i < 16 && v[i] === u[i]) i++;
+      if (i === 16) return true;
+    }
+    return false;
+  }
   if (typeof v === "string") return VMSG_UUIDS.has(v.replaceAll("-", "").toLowerCase());
   return false;
 }
