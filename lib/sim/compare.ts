@@ -6,6 +6,7 @@
  */
 import { messageToJson } from "../codec/describe.ts";
 import type { Message } from "../codec/types.ts";
+import { FFA_ERRORS } from "../codec/protocols/ffa.ts";
 
 /** One field that differs. */
 export interface FieldDivergence {
@@ -189,18 +190,6 @@ export function refusal(rsp: Message, req: Message): string | undefined {
   return undefined;
 }
 
-const FFA_ERROR_NAMES: Record<number, string> = {
-  [-1]: "NOT_SUPPORTED",
-  [-2]: "INVALID_PARAMETERS",
-  [-3]: "NO_MEMORY",
-  [-4]: "BUSY",
-  [-5]: "INTERRUPTED",
-  [-6]: "DENIED",
-  [-7]: "RETRY",
-  [-8]: "ABORTED",
-  [-9]: "NO_DATA",
-};
-
 function errorName(code: number): string {
-  return FFA_ERROR_NAMES[code] ?? String(code);
+  return FFA_ERRORS[code] ?? String(code);
 }
