@@ -2,8 +2,10 @@
  * vioscope: capture, decode, encode, diff and replay virtio-msg, FF-A, RPMB, SCMI and
  * virtio-iommu messages.
  *
- * This entry point exports the shared record model, the capture readers and writers, and the
- * message codec.
+ * This entry point exports everything: the shared record model, the capture readers and writers
+ * (`./pcap`), the message codecs (`./codec`), trace ingestion (`./trace`), display filters
+ * (`./filter`), the simulator and replay (`./sim`), trace diff (`./diff`) and exporters
+ * (`./export`); each is also a sub-path export in deno.json.
  *
  * @example Read a capture
  * ```ts
@@ -27,3 +29,4 @@ export * from "./lib/filter/mod.ts";
 export * from "./lib/export/mod.ts";
 export * from "./lib/trace/mod.ts";
 export * from "./lib/sim/mod.ts";
+export * from "./lib/diff/mod.ts";
