@@ -182,6 +182,14 @@ export interface CustomField extends FieldBase {
   decode(view: DataView, offset: number, end: number, ctx: DecodeContext, values: ValueMap): CustomDecoded;
   /** Encodes a value. */
   encode(value: Value | undefined, values: ValueMap, ctx: EncodeContext): Uint8Array;
+  /**
+   * How tools that cannot run {@linkcode CustomField.decode} (the generated Wireshark dissector)
+   * should read these bytes: a declarative field of the same width (its name and `when` are taken
+   * from this field), or `"skip"` for a zero-width field they leave out. Undefined = untranslatable.
+   */
+  wire?: Field | "skip";
+  /** With {@linkcode CustomField.wire}: show the stand-in only when its bytes are not all zero. */
+  wireHideEmpty?: boolean;
 }
 
 /** Any field declaration. */

@@ -87,8 +87,16 @@ local function hexstr(v)
 end
 
 local function present(fd, vals, ctx)
+  if fd.k == "z" then return false end
   if fd.dl and not fd.dl[ctx.dialect] then return false end
   if fd.w and not tab_eval(W[fd.w], vals, ctx) then return false end
+  return true
+end
+
+local function all_zero(tvb, off, len)
+  for i = off, off + len - 1 do
+    if tvb:range(i, 1):uint() ~= 0 then return false end
+  end
   return true
 end
 
@@ -110,8 +118,9 @@ walk = function(fields, st, off, stop, vals, tree)
         local v = read_int(tvb, off, fd.t, fd.le)
         vals[fd.n] = v
         local range = tvb:range(off, sz)
-        local item = add(tree, fd.f, range, v)
-        if fd.bits or fd.fl then
+        local item
+        if fd.hz and tonum(v) == 0 then item = nil else item = add(tree, fd.f, range, v) end
+        if item and (fd.bits or fd.fl) then
           local sub = item
           for _, b in ipairs(fd.bits or {}) do
             local bv
@@ -141,7 +150,7 @@ walk = function(fields, st, off, stop, vals, tree)
           return stop, true
         end
         vals[fd.n] = len > 0 and tvb:range(off, len):bytes() or ByteArray.new()
-        if len > 0 then add(tree, fd.f, tvb:range(off, len)) end
+        if len > 0 and not (fd.hz and all_zero(tvb, off, len)) then add(tree, fd.f, tvb:range(off, len)) end
         off = off + len
       elseif k == "s" then
         if off + fd.len > stop then truncated(st, tree, fd.n, off); return stop, true end
@@ -236,10 +245,17 @@ local function summarize(D, name, kind, vals, layout, st)
     local t = summary_value(sm, vals[sm.key])
     if t then s = s .. " " .. sm.l .. "=" .. t end
   end
+  -- Like vioscope: each name once (alternatives share names), only fields present with the final
+  -- values, and plain registers (x1, x2, …) only when non-zero.
+  local seen = {}
   for _, fd in ipairs(layout or {}) do
-    if fd.sm then
-      local t = summary_value(fd.sm, vals[fd.n])
-      if t then s = s .. " " .. fd.sm.l .. "=" .. t end
+    if fd.sm and not seen[fd.n] and vals[fd.n] ~= nil and present(fd, vals, st.ctx) then
+      seen[fd.n] = true
+      local v = vals[fd.n]
+      if not (fd.n:match("^x%d+$") and tonum(v) == 0) then
+        local t = summary_value(fd.sm, v)
+        if t then s = s .. " " .. fd.sm.l .. "=" .. t end
+      end
     end
   end
   if st.truncated then s = s .. " [Malformed: truncated]" end

@@ -52,6 +52,11 @@ export interface ProbeOptions {
    * @default {400000}
    */
   budget?: number;
+  /**
+   * Keys the other side never has (e.g. values only zero-width computed fields set): the hook sees
+   * them as absent, and the table does not depend on them.
+   */
+  absent?: ReadonlySet<string>;
 }
 
 class OverBudget extends Error {}
@@ -78,6 +83,7 @@ export function probe(fn: ProbeFn, options: ProbeOptions): DecisionTable | undef
   const reads = new Set<string>();
   const ctxReads = new Set<string>();
   let budget = options.budget ?? 400_000;
+  const absent = options.absent;
   // One proxy for all calls: it reads the current base values, and keeps what the hook writes
   // apart so that the caller's base object stays as it was.
   let cur: Record<string, unknown> = {};
@@ -85,10 +91,12 @@ export function probe(fn: ProbeFn, options: ProbeOptions): DecisionTable | undef
   const values = new Proxy({} as Record<string, unknown>, {
     get(_t, k) {
       if (typeof k !== "string") return undefined;
+      if (absent?.has(k)) return written?.[k];
       reads.add(k);
       return written && k in written ? written[k] : cur[k];
     },
     has(_t, k) {
+      if (typeof k === "string" && absent?.has(k)) return written !== undefined && k in written;
       if (typeof k === "string") reads.add(k);
       return (written !== undefined && k in written) || k in cur;
     },

@@ -17,6 +17,7 @@ import type { Registry } from "../codec/registry.ts";
 import type { Codec } from "../codec/define_protocol.ts";
 import type {
   BitSpec,
+  BodySpec,
   DecodeContext,
   Field,
   IntField,
@@ -182,7 +183,13 @@ class LuaGenerator {
         }
       }
     }
-    const probeOpts = { dialects: spec.dialects, domainOf, extraSamples: [...extra], budget: 50_000 };
+    const probeOpts = {
+      dialects: spec.dialects,
+      domainOf,
+      extraSamples: [...extra],
+      budget: 400_000,
+      absent: skippedNames([...headerFields, ...spec.bodies.flatMap(bodyFields)]),
+    };
     const ctxLimits = new Set<string>();
     const fieldList = (fields: readonly Field[], prefix: string, where: string): string => {
       return `{${fields.map((f) => this.#field(f, prefix, where, codec, probeOpts, ctxLimits)).join(",\n")}}`;
@@ -319,6 +326,19 @@ class LuaGenerator {
     const ab = codec.abbrev;
     const label = f.label ?? f.name;
     const doc = f.doc ?? "";
+    if (f.kind === "custom" && f.wire !== undefined) {
+      // A custom field with a declarative stand-in: translate that instead (zero width: nothing).
+      if (f.wire === "skip") return `{n = ${luaStr(f.name)}, k = "z"}`;
+      const stand: Field = { ...f.wire, name: f.name };
+      if (f.label !== undefined && f.wire.label === undefined) stand.label = f.label;
+      if (f.doc !== undefined) stand.doc = f.doc;
+      if (f.when) stand.when = f.when;
+      else delete stand.when;
+      if (f.dialects) stand.dialects = f.dialects;
+      if (f.summary !== undefined) stand.summary = f.summary;
+      const t = this.#field(stand, prefix, where, codec, probeOpts, limits);
+      return f.wireHideEmpty ? t.replace(/^\{/, "{hz = true, ") : t;
+    }
     const parts: string[] = [`n = ${luaStr(f.name)}`];
     if (f.dialects) parts.push(`dl = {${f.dialects.map((d) => `${luaKey(d)} = true`).join(", ")}}`);
     if (f.when) {
@@ -535,6 +555,29 @@ class LuaGenerator {
     ].join("\n");
     return { lua, fields: [...PSEUDO_FIELDS, ...regs.map((r) => r.name)], limits: [...this.#limits] };
   }
+}
+
+function bodyFields(b: BodySpec): Field[] {
+  return [...(b.request ?? []), ...(b.response ?? []), ...(b.event ?? [])];
+}
+
+/**
+ * Value names that only zero-width computed fields (custom fields with `wire: "skip"`) set: the
+ * dissector never has them, so conditions reading them are tabulated as if they were absent.
+ */
+function skippedNames(fields: readonly Field[]): Set<string> {
+  const skipped = new Set<string>();
+  const kept = new Set<string>();
+  const visit = (fs: readonly Field[]) => {
+    for (const f of fs) {
+      if (f.kind === "custom" && f.wire === "skip") skipped.add(f.name);
+      else kept.add(f.name);
+      if (f.kind === "group") visit(f.fields);
+    }
+  };
+  visit(fields);
+  for (const k of kept) skipped.delete(k);
+  return skipped;
 }
 
 function mergeClass(a: FieldClass, b: FieldClass, sa: number, sb: number): FieldClass {

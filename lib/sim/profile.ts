@@ -309,9 +309,11 @@ function checkViommu(c: Checker, v: Json): NonNullable<SimProfile["virtioIommu"]
     "endpoints",
     "resv_mem",
   ]);
-  const eps = c.array(o["endpoints"], "virtioIommu.endpoints").map((e, i) =>
-    c.int(e, `virtioIommu.endpoints[${i}]`, 0, U32)
-  );
+  const eps: number[] | "any" = o["endpoints"] === "any"
+    ? "any"
+    : c.array(o["endpoints"], "virtioIommu.endpoints").map((e, i) =>
+      c.int(e, `virtioIommu.endpoints[${i}]`, 0, U32)
+    );
   const r: NonNullable<SimProfile["virtioIommu"]> = { endpoints: eps };
   if (o["page_size_mask"] !== undefined) {
     r.page_size_mask = c.hexNumber(o["page_size_mask"], "virtioIommu.page_size_mask");
@@ -340,7 +342,7 @@ function checkViommu(c: Checker, v: Json): NonNullable<SimProfile["virtioIommu"]
       const subtype = c.string(x["subtype"], `${k}.subtype`);
       if (subtype !== "reserved" && subtype !== "msi") c.fail(`${k}.subtype`, `must be "reserved" or "msi"`);
       return {
-        endpoint: c.int(x["endpoint"], `${k}.endpoint`, 0, U32),
+        endpoint: x["endpoint"] === "any" ? "any" as const : c.int(x["endpoint"], `${k}.endpoint`, 0, U32),
         start: c.hexNumber(x["start"], `${k}.start`),
         end: c.hexNumber(x["end"], `${k}.end`),
         subtype,

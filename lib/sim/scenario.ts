@@ -660,7 +660,8 @@ function viommuMacro(d: ScriptedDriver, step: MacroStep): void {
   const chan: Channel = { device: 0, queue: 0, ...(step["chan"] as Channel | undefined) };
   const ex = (name: string, fields: Record<string, unknown>) =>
     d.send({ proto: "virtio-iommu", name, fields, chan });
-  const endpoint = num(step["endpoint"], d.profile.virtioIommu?.endpoints[0] ?? 1);
+  const eps = d.profile.virtioIommu?.endpoints;
+  const endpoint = num(step["endpoint"], Array.isArray(eps) ? eps[0] ?? 1 : 1);
   const domain = num(step["domain"], 1);
   if (step["probe"] !== false) ex("PROBE", { endpoint });
   ex("ATTACH", { domain, endpoint, flags: 0 });

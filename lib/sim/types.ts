@@ -112,7 +112,9 @@ export interface SimProfile {
     input_range?: [string, string];
     domain_range?: [number, number];
     bypass?: boolean;
-    endpoints: number[];
-    resv_mem?: { endpoint: number; start: string; end: string; subtype: "reserved" | "msi" }[];
+    /** Endpoint ids the device serves, or "any" (QEMU serves every device behind it). */
+    endpoints: number[] | "any";
+    /** RESV_MEM regions; endpoint "any" applies a region to every endpoint. */
+    resv_mem?: { endpoint: number | "any"; start: string; end: string; subtype: "reserved" | "msi" }[];
   };
 }

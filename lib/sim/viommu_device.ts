@@ -112,9 +112,14 @@ interface Config {
   domainStart: number;
   domainEnd: number;
   bypass: boolean;
-  endpoints: Set<number>;
+  /** Known endpoints; null = any endpoint (as QEMU, which serves every device behind it). */
+  endpoints: Set<number> | null;
+  /** RESV_MEM regions by endpoint; key -1 holds the regions of every endpoint. */
   resv: Map<number, Resv[]>;
 }
+
+const hasEndpoint = (c: Config, ep: number): boolean => c.endpoints === null || c.endpoints.has(ep);
+const resvOf = (c: Config, ep: number): Resv[] => c.resv.get(ep) ?? c.resv.get(-1) ?? [];
 
 function big(s: string, what: string): bigint {
   try {
@@ -134,17 +139,19 @@ function configOf(p: SimProfile["virtioIommu"] | undefined): Config {
   const inputStart = big(p?.input_range?.[0] ?? "0", "input_range start");
   const inputEnd = big(p?.input_range?.[1] ?? U64_MAX.toString(), "input_range end");
   const [domainStart, domainEnd] = p?.domain_range ?? [1, 65535];
-  const endpoints = new Set(p?.endpoints ?? [0, 1, 2, 3, 4, 5, 6, 7]);
+  const endpoints = p?.endpoints === "any" ? null : new Set(p?.endpoints ?? [0, 1, 2, 3, 4, 5, 6, 7]);
   const resv = new Map<number, Resv[]>();
-  const list = p?.resv_mem ??
-    [...endpoints].map((endpoint) => ({
-      endpoint,
-      start: "0xfee00000",
-      end: "0xfeefffff",
-      subtype: "msi" as const,
-    }));
-  for (const r of list) {
-    if (!endpoints.has(r.endpoint)) {
+  const list: { endpoint: number | "any"; start: string; end: string; subtype: "reserved" | "msi" }[] =
+    p?.resv_mem ??
+      (endpoints ? [...endpoints] : ["any" as const]).map((endpoint) => ({
+        endpoint,
+        start: "0xfee00000",
+        end: "0xfeefffff",
+        subtype: "msi" as const,
+      }));
+  for (const item of list) {
+    const r = { ...item, endpoint: item.endpoint === "any" ? -1 : item.endpoint };
+    if (r.endpoint !== -1 && endpoints && !endpoints.has(r.endpoint)) {
       throw new RangeError(
         `Cannot create the virtio-iommu device: RESV_MEM names unknown endpoint ${r.endpoint}`,
       );
@@ -263,7 +270,7 @@ class Viommu implements ViommuDevice {
     if (flags & ~ATTACH_F_BYPASS) return S_INVAL;
     const endpoint = num(v["endpoint"]);
     const id = num(v["domain"]);
-    if (!this.#cfg.endpoints.has(endpoint)) return S_NOENT;
+    if (!hasEndpoint(this.#cfg, endpoint)) return S_NOENT;
     if (id < this.#cfg.domainStart || id > this.#cfg.domainEnd) return S_RANGE;
     const bypass = (flags & ATTACH_F_BYPASS) !== 0;
     const existing = this.#domains.get(id);
@@ -281,7 +288,7 @@ class Viommu implements ViommuDevice {
   #detach(v: Message["values"], v07: boolean): number {
     if (nonZero(v["reserved"])) return S_INVAL;
     const endpoint = num(v["endpoint"]);
-    if (!this.#cfg.endpoints.has(endpoint)) return S_NOENT;
+    if (!hasEndpoint(this.#cfg, endpoint)) return S_NOENT;
     const cur = this.#attached.get(endpoint);
     if (cur === undefined || (!v07 && cur !== num(v["domain"]))) return S_INVAL;
     this.#detachEndpoint(endpoint);
@@ -305,7 +312,7 @@ class Viommu implements ViommuDevice {
     if (start % g !== 0n || phys % g !== 0n || (end + 1n) % g !== 0n) return S_RANGE;
     if (d.mappings.some((m) => m.start <= end && start <= m.end)) return S_INVAL;
     for (const ep of d.endpoints) {
-      if ((this.#cfg.resv.get(ep) ?? []).some((r) => r.start <= end && start <= r.end)) return S_INVAL;
+      if (resvOf(this.#cfg, ep).some((r) => r.start <= end && start <= r.end)) return S_INVAL;
     }
     d.mappings.push({ start, end, phys, flags });
     d.mappings.sort((a, b) => (a.start < b.start ? -1 : 1));
@@ -342,9 +349,9 @@ class Viommu implements ViommuDevice {
     const area = posted !== undefined ? posted - 4 : PROBE_SIZE;
     const empty = { properties: [], unused: area };
     const endpoint = num(msg.values["endpoint"]);
-    if (!this.#cfg.endpoints.has(endpoint)) return [this.#reply(msg, S_NOENT, empty)];
+    if (!hasEndpoint(this.#cfg, endpoint)) return [this.#reply(msg, S_NOENT, empty)];
     if (area < PROBE_SIZE) return [this.#reply(msg, S_INVAL, empty)];
-    const resv = this.#cfg.resv.get(endpoint) ?? [];
+    const resv = resvOf(this.#cfg, endpoint);
     if (resv.length * RESV_MEM_SIZE > PROBE_SIZE) return [this.#reply(msg, S_UNSUPP, empty)];
     const properties = resv.map((r) => ({ type: 1, subtype: r.subtype, start: r.start, end: r.end }));
     return [this.#reply(msg, S_OK, { properties, unused: area - resv.length * RESV_MEM_SIZE })];
@@ -357,10 +364,10 @@ class Viommu implements ViommuDevice {
     flags: number,
   ): { pa: bigint } | { reason: number; flags: number } {
     const rw = flags & (F_READ | F_WRITE);
-    if (!this.#cfg.endpoints.has(endpoint)) {
+    if (!hasEndpoint(this.#cfg, endpoint)) {
       return this.#cfg.bypass ? { pa: address } : { reason: R_UNKNOWN, flags: F_ADDRESS };
     }
-    const r = (this.#cfg.resv.get(endpoint) ?? []).find((x) => x.start <= address && address <= x.end);
+    const r = resvOf(this.#cfg, endpoint).find((x) => x.start <= address && address <= x.end);
     if (r) return r.subtype === 1 ? { pa: address } : { reason: R_MAPPING, flags: rw | F_ADDRESS };
     const id = this.#attached.get(endpoint);
     if (id === undefined) {

@@ -53,6 +53,8 @@ export class VirtioMsgDevice {
   space: Uint8Array;
   /** Virtqueues by index. */
   vqs = new Map<number, Vqueue>();
+  /** Whether the driver ever configured a queue with SET_VQUEUE (see EVENT_AVAIL). */
+  sawSetVqueue = false;
   #initialSpace: Uint8Array;
 
   /** @param config The profile entry. */
@@ -174,6 +176,7 @@ export class VirtioMsgDevice {
         });
       }
       case "SET_VQUEUE": {
+        this.sawSetVqueue = true;
         const i = Number(v["index"] ?? 0);
         const size = Number(v["size"] ?? 0);
         if (
@@ -210,7 +213,10 @@ export class VirtioMsgDevice {
           }];
         }
         const q = Number(v["vq_index"] ?? 0);
-        if (!this.vqs.get(q)?.ready) return [];
+        // A trace that never shows SET_VQUEUE (a QEMU log of a virtio-pci device: queues are set up
+        // through PCI registers QEMU does not trace) gets its queues treated as configured out of band.
+        const outOfBand = !this.sawSetVqueue && q < (this.config.max_virtqueues ?? 1);
+        if (!this.vqs.get(q)?.ready && !outOfBand) return [];
         return [{ kind: "event", name: "EVENT_USED", fields: { vq_index: q }, delayNs: VMSG_USED_DELAY_NS }];
       }
       default:

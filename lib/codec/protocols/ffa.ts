@@ -381,6 +381,9 @@ function hi(prefix: string, reg: number, opts: { noFlag?: boolean; signExt?: boo
       return r;
     },
     encode: (value) => le(value === undefined ? 0n : toUint(value, fname, 32), 4),
+    // For the Wireshark dissector: a plain u32, shown when non-zero (as decode shows it).
+    wire: u32(name, { hex: true, label: `x${reg}[63:32]` }),
+    wireHideEmpty: true,
   });
 }
 
@@ -459,6 +462,9 @@ function unused(
       }
       return out;
     },
+    // For the Wireshark dissector: the registers as bytes, shown when not all zero.
+    wire: bytes(name, typeof first === "number" ? Math.max(0, last - first + 1) * 8 : "rest"),
+    wireHideEmpty: true,
   });
 }
 
@@ -489,6 +495,8 @@ function derived(
       opts.encode?.(value, values);
       return new Uint8Array(0);
     },
+    // Zero width and computed (often from the paired call): the Wireshark dissector leaves it out.
+    wire: "skip",
   });
 }
 
