@@ -14,11 +14,17 @@ import {
   isTraceFormat,
   parseTraceEvents,
   sniffStream,
+  TRACE_FORMATS,
   type TraceEventFormat,
   TraceReader,
   type TraceStats,
   type TraceWarning,
 } from "../lib/trace/mod.ts";
+import { type Command, Option } from "commander";
+import { isProtocolTag, PROTOCOL_TAGS } from "../lib/record.ts";
+import { addDecodeAsOption, parseDecodeAs } from "./_options.ts";
+
+const INPUT_FORMATS = ["pcap", "pcapng", "jsonl", ...TRACE_FORMATS] as const;
 import { openInput, UserError, warn } from "./_io.ts";
 
 /** Options for {@linkcode readInput}. */
@@ -180,4 +186,47 @@ function asUserError(e: unknown, path: string): UserError {
   if (e instanceof UserError) return e;
   if (e instanceof SyntaxError || e instanceof RangeError) return new UserError(e.message);
   return new UserError(`Cannot read "${path}": ${e instanceof Error ? e.message : String(e)}`);
+}
+
+/** Raw input option values as commander parses them. */
+export interface InputOptionValues {
+  decodeAs?: string[];
+  from?: string;
+  events?: string;
+  proto?: string;
+}
+
+/**
+ * Adds the input options every reading command accepts: `--decode-as`, `--from`, `--events`, `--proto`.
+ * @param cmd The command.
+ * @returns The same command.
+ */
+export function addInputOptions(cmd: Command): Command {
+  addDecodeAsOption(cmd);
+  return cmd
+    .addOption(
+      new Option("--from <format>", "input format instead of detecting it").choices([...INPUT_FORMATS]),
+    )
+    .option("--events <file>", "QEMU trace-events(-all) file declaring the events of a trace")
+    .option("--proto <protocol>", `protocol of hex dump messages (${PROTOCOL_TAGS.join(", ")})`);
+}
+
+/**
+ * Turns input option values into {@linkcode InputOptions}.
+ * @param o Option values.
+ * @returns Options for {@linkcode readInput}.
+ */
+export function inputOptions(o: InputOptionValues): InputOptions {
+  const r: InputOptions = { decodeAs: parseDecodeAs(o.decodeAs ?? []) };
+  if (o.from) r.from = o.from as InputFormat;
+  if (o.events) r.events = o.events;
+  if (o.proto !== undefined) {
+    if (!isProtocolTag(o.proto)) {
+      throw new UserError(
+        `Cannot use --proto "${o.proto}": unknown protocol (one of ${PROTOCOL_TAGS.join(", ")})`,
+      );
+    }
+    r.proto = o.proto;
+  }
+  return r;
 }

@@ -6,9 +6,8 @@
  */
 import { Command, Option } from "commander";
 import { type CaptureFormat, createCaptureWriter } from "../lib/pcap/mod.ts";
-import { readInput } from "./_input.ts";
+import { addInputOptions, inputOptions, readInput } from "./_input.ts";
 import { openOutput, UserError } from "./_io.ts";
-import { addDecodeAsOption, parseDecodeAs } from "./_options.ts";
 
 interface ConvertOptions {
   write: string;
@@ -43,7 +42,7 @@ export function convertCommand(): Command {
       new Option("--format <format>", "output format (default: from the output's extension, else pcapng)")
         .choices(["pcapng", "pcap", "jsonl"]),
     );
-  addDecodeAsOption(cmd);
+  addInputOptions(cmd);
   cmd.addHelpText(
     "after",
     `
@@ -61,9 +60,8 @@ Examples:
 }
 
 async function runConvert(input: string, o: ConvertOptions): Promise<void> {
-  const decodeAs = parseDecodeAs(o.decodeAs);
   const format = outputFormat(o.write, o.format);
-  const { batches } = await readInput(input, { decodeAs });
+  const { batches } = await readInput(input, inputOptions(o));
   const writer = createCaptureWriter(await openOutput(o.write), { format });
   let damage: UserError | undefined;
   try {

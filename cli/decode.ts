@@ -10,9 +10,8 @@ import type { Message } from "../lib/codec/mod.ts";
 import { summaryLine } from "../lib/format.ts";
 import { type CaptureRecord, formatTimestamp } from "../lib/record.ts";
 import { addCodecOptions, type CodecOptionValues, sessionOptions } from "./_codec_options.ts";
-import { readInput } from "./_input.ts";
+import { addInputOptions, inputOptions, readInput } from "./_input.ts";
 import { TextOut, UserError } from "./_io.ts";
-import { addDecodeAsOption, parseDecodeAs } from "./_options.ts";
 import { bytesToHex } from "../lib/codec/_values.ts";
 import { annotationText } from "../lib/trace/mod.ts";
 import { addDisplayFilterOption, displayFilterFrom } from "./_display_filter.ts";
@@ -73,7 +72,7 @@ export function decodeCommand(): Command {
       "--all-events",
       "also print trace events that are not messages (annotation records) as name args",
     );
-  addDecodeAsOption(cmd);
+  addInputOptions(cmd);
   addCodecOptions(cmd);
   addDisplayFilterOption(cmd);
   cmd.addHelpText(
@@ -96,7 +95,6 @@ async function runDecode(file: string, o: DecodeOptions): Promise<void> {
   if (o.count !== undefined && (!Number.isInteger(limit) || limit < 0)) {
     throw new UserError(`Cannot use --count "${o.count}": not a whole number`);
   }
-  const decodeAs = parseDecodeAs(o.decodeAs);
   const registry = defaultRegistry();
   const filter = displayFilterFrom(o.displayFilter, registry);
   let shown = 0;
@@ -107,7 +105,7 @@ async function runDecode(file: string, o: DecodeOptions): Promise<void> {
     pairing: tree ? "all" : "needed",
   });
   const out = new TextOut();
-  const { batches } = await readInput(file, { decodeAs });
+  const { batches } = await readInput(file, inputOptions(o));
   let no = 0;
   let t0: bigint | undefined;
   if (o.json) await out.line("[");

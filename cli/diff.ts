@@ -15,11 +15,9 @@ import {
   type TimingOptions,
   TraceDiffer,
 } from "../lib/diff/mod.ts";
-import type { ProtocolTag } from "../lib/record.ts";
 import { addCodecOptions, type CodecOptionValues, sessionOptions } from "./_codec_options.ts";
-import { readInput } from "./_input.ts";
+import { addInputOptions, type InputOptions, inputOptions, readInput } from "./_input.ts";
 import { exitStatus, TextOut, UserError } from "./_io.ts";
-import { addDecodeAsOption, parseDecodeAs } from "./_options.ts";
 
 interface DiffCliOptions extends CodecOptionValues {
   ignore: string[];
@@ -91,7 +89,7 @@ export function diffCommand(): Command {
       new Option("--color <when>", "colour the text output (auto: on a terminal unless NO_COLOR is set)")
         .choices(["auto", "always", "never"]).default("auto"),
     );
-  addDecodeAsOption(cmd);
+  addInputOptions(cmd);
   addCodecOptions(cmd);
   cmd.addHelpText(
     "after",
@@ -121,13 +119,13 @@ async function runDiff(pathA: string, pathB: string, o: DiffCliOptions): Promise
     throw new UserError("Cannot read both traces from standard input: give at least one file");
   }
   const timing = o.timing === undefined ? undefined : parseTolerance(o.timing);
-  const decodeAs = parseDecodeAs(o.decodeAs);
+  const input = inputOptions(o);
   const registry = defaultRegistry();
   const differ = new TraceDiffer({ registry, ignore: o.ignore, ...(timing ? { timing } : {}) });
   const session = await sessionOptions(o);
   for (const [side, path] of [["a", pathA], ["b", pathB]] as const) {
     await readSide(path, side, differ, {
-      decodeAs,
+      input,
       session: new DecodeSession(registry, { ...session, tree: false, pairing: timing ? "all" : "needed" }),
     });
   }
@@ -152,9 +150,9 @@ async function readSide(
   path: string,
   side: "a" | "b",
   differ: TraceDiffer,
-  o: { decodeAs: ReadonlyMap<number, ProtocolTag>; session: DecodeSession },
+  o: { input: InputOptions; session: DecodeSession },
 ): Promise<void> {
-  const { batches } = await readInput(path, { decodeAs: o.decodeAs });
+  const { batches } = await readInput(path, o.input);
   for await (const batch of batches) {
     for (const r of batch) {
       if (r.annotation !== undefined) continue;

@@ -8,9 +8,8 @@ import { Command } from "commander";
 import { defaultRegistry } from "../lib/codec/mod.ts";
 import { perfettoJson } from "../lib/export/mod.ts";
 import { addCodecOptions, type CodecOptionValues, sessionOptions } from "./_codec_options.ts";
-import { readInput } from "./_input.ts";
+import { addInputOptions, inputOptions, readInput } from "./_input.ts";
 import { openOutput, TextOut, UserError } from "./_io.ts";
-import { addDecodeAsOption, parseDecodeAs } from "./_options.ts";
 
 interface ExportOptions extends CodecOptionValues {
   perfetto?: boolean;
@@ -28,7 +27,7 @@ export function exportCommand(): Command {
     .argument("[file]", "pcap, pcapng, JSON Lines or trace file; - for standard input", "-")
     .option("--perfetto", "write a Chrome/Perfetto trace-event JSON timeline (ui.perfetto.dev)")
     .option("-o, --output <file>", "output file; - for standard output", "-");
-  addDecodeAsOption(cmd);
+  addInputOptions(cmd);
   addCodecOptions(cmd);
   cmd.addHelpText(
     "after",
@@ -43,9 +42,8 @@ Examples:
   );
   cmd.action(async (file: string, o: ExportOptions) => {
     if (!o.perfetto) throw new UserError("Cannot export: no format chosen (use --perfetto)");
-    const decodeAs = parseDecodeAs(o.decodeAs);
     const session = await sessionOptions(o);
-    const { batches } = await readInput(file, { decodeAs });
+    const { batches } = await readInput(file, inputOptions(o));
     const stream = await openOutput(o.output);
     const out = new TextOut(stream);
     try {

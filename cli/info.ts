@@ -4,9 +4,8 @@
  * @module
  */
 import { Command } from "commander";
-import { readInput } from "./_input.ts";
+import { addInputOptions, inputOptions, readInput } from "./_input.ts";
 import { TextOut, UserError, warn } from "./_io.ts";
-import { addDecodeAsOption, parseDecodeAs } from "./_options.ts";
 import { CaptureStats, summaryJson, summaryText } from "./_summary.ts";
 
 interface InfoOptions {
@@ -25,7 +24,7 @@ export function infoCommand(): Command {
     )
     .argument("<files...>", "pcap, pcapng or JSON Lines files; - for standard input")
     .option("--json", "print one JSON object per file");
-  addDecodeAsOption(cmd);
+  addInputOptions(cmd);
   cmd.addHelpText(
     "after",
     `
@@ -41,13 +40,12 @@ Examples:
 }
 
 async function runInfo(files: string[], o: InfoOptions): Promise<void> {
-  const decodeAs = parseDecodeAs(o.decodeAs);
   const out = new TextOut();
   const errors: string[] = [];
   try {
     for (const [k, file] of files.entries()) {
       const stats = new CaptureStats();
-      const { reader, batches } = await readInput(file, { decodeAs });
+      const { reader, batches } = await readInput(file, inputOptions(o));
       let error: string | undefined;
       try {
         for await (const batch of batches) for (const r of batch) stats.add(r);

@@ -27,9 +27,8 @@ import {
 } from "../lib/sim/mod.ts";
 import type { Message } from "../lib/codec/mod.ts";
 import { addCodecOptions, type CodecOptionValues, sessionOptions } from "./_codec_options.ts";
-import { readInput } from "./_input.ts";
+import { addInputOptions, inputOptions, readInput } from "./_input.ts";
 import { exitStatus, openOutput, UserError } from "./_io.ts";
-import { addDecodeAsOption, parseDecodeAs } from "./_options.ts";
 import { loadProfile } from "./sim.ts";
 
 interface ReplayCliOptions extends CodecOptionValues {
@@ -294,7 +293,7 @@ export function replayCommand(): Command {
     .option("-w, --write <out>", "write the simulated exchange (requests and simulated answers) as pcapng")
     .option("--json", "print the report (with every divergence) as one JSON object")
     .option("-q, --quiet", "print only the report");
-  addDecodeAsOption(cmd);
+  addInputOptions(cmd);
   addCodecOptions(cmd);
   cmd.addHelpText(
     "after",
@@ -316,7 +315,7 @@ async function runReplayCommand(file: string, o: ReplayCliOptions): Promise<void
   const loops = parsePositive(o.loop, "--loop", true);
   const profile = await loadProfile(o.profile);
   const session = await sessionOptions(o);
-  const { batches } = await readInput(file, { decodeAs: parseDecodeAs(o.decodeAs) });
+  const { batches } = await readInput(file, inputOptions(o));
   const records: CaptureRecord[] = [];
   for await (const b of batches) for (const r of b) records.push(r);
   const writer = o.write

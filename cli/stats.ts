@@ -11,9 +11,8 @@ import { filterFields } from "../lib/filter/mod.ts";
 import type { CaptureRecord } from "../lib/record.ts";
 import { addCodecOptions, type CodecOptionValues, sessionOptions } from "./_codec_options.ts";
 import { addDisplayFilterOption, displayFilterFrom } from "./_display_filter.ts";
-import { readInput } from "./_input.ts";
+import { addInputOptions, inputOptions, readInput } from "./_input.ts";
 import { TextOut } from "./_io.ts";
-import { addDecodeAsOption, parseDecodeAs } from "./_options.ts";
 
 interface StatsOptions extends CodecOptionValues {
   json?: boolean;
@@ -241,7 +240,7 @@ export function statsCommand(): Command {
     .argument("[file]", "pcap, pcapng, JSON Lines or trace file; - for standard input", "-")
     .option("--json", "print the statistics as one JSON object (latencies in nanoseconds)");
   addDisplayFilterOption(cmd);
-  addDecodeAsOption(cmd);
+  addInputOptions(cmd);
   addCodecOptions(cmd);
   cmd.addHelpText(
     "after",
@@ -260,7 +259,7 @@ Examples:
       pairing: "all",
     });
     const stats = new StatsCollector(registry);
-    const { batches } = await readInput(file, { decodeAs: parseDecodeAs(o.decodeAs) });
+    const { batches } = await readInput(file, inputOptions(o));
     let no = 0;
     let t0: bigint | undefined;
     for await (const batch of batches) {

@@ -9,9 +9,8 @@ import { DecodeSession, defaultRegistry } from "../lib/codec/mod.ts";
 import { messageLine } from "../lib/diff/mod.ts";
 import { formatChannel } from "../lib/format.ts";
 import { addCodecOptions, type CodecOptionValues, sessionOptions } from "./_codec_options.ts";
-import { readInput } from "./_input.ts";
+import { addInputOptions, inputOptions, readInput } from "./_input.ts";
 import { TextOut } from "./_io.ts";
-import { addDecodeAsOption, parseDecodeAs } from "./_options.ts";
 
 interface TextconvOptions extends CodecOptionValues {
   decodeAs: string[];
@@ -25,7 +24,7 @@ export function textconvCommand(): Command {
   const cmd = new Command("textconv")
     .description("print one stable line per message (direction, protocol, channel, summary) for git diff")
     .argument("<file>", "pcap, pcapng, JSON Lines file or trace log; - for standard input");
-  addDecodeAsOption(cmd);
+  addInputOptions(cmd);
   addCodecOptions(cmd);
   cmd.addHelpText(
     "after",
@@ -43,7 +42,6 @@ Set up git once:
 }
 
 async function runTextconv(file: string, o: TextconvOptions): Promise<void> {
-  const decodeAs = parseDecodeAs(o.decodeAs);
   const session = new DecodeSession(defaultRegistry(), {
     ...(await sessionOptions(o)),
     tree: false,
@@ -51,7 +49,7 @@ async function runTextconv(file: string, o: TextconvOptions): Promise<void> {
   });
   const out = new TextOut();
   try {
-    const { batches } = await readInput(file, { decodeAs });
+    const { batches } = await readInput(file, inputOptions(o));
     for await (const batch of batches) {
       for (const r of batch) {
         if (r.annotation !== undefined) continue;
