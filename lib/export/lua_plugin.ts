@@ -8,8 +8,9 @@
  * message to the protocol named there. Field lists (int with bits, flags and value names, bytes,
  * string, array, group) are translated to Lua tables that a small interpreter walks; declaration
  * hooks written as code (`when` predicates, `kindOf`, `classify`) are translated to decision tables
- * found by probing them; custom and nested fields are not translated: the rest of such a message is
- * shown as bytes under `<abbrev>.undecoded` (nested areas as plain bytes). See docs/wireshark.md.
+ * found by probing them; custom fields are translated through their `wire` stand-in when they declare
+ * one, otherwise the rest of such a message is shown as bytes under `<abbrev>.undecoded`; nested areas
+ * are plain bytes. See docs/wireshark.md.
  *
  * @module
  */
@@ -26,7 +27,14 @@ import type {
   ValueMap,
 } from "../codec/types.ts";
 import { PROTOCOL_TAGS } from "../record.ts";
-import { type DecisionTable, probe, type ProbeContext, type ProbeOptions, probeWrites } from "./_probe.ts";
+import {
+  type DecisionTable,
+  DEFAULT_SAMPLES,
+  probe,
+  type ProbeContext,
+  type ProbeOptions,
+  probeWrites,
+} from "./_probe.ts";
 import { LUA_ENGINE, LUA_PRELUDE } from "./_lua_runtime.ts";
 
 /** Options of {@linkcode wiresharkLuaPlugin}. */
@@ -173,7 +181,14 @@ class LuaGenerator {
     const pv = `P_${ab.replace(/[^A-Za-z0-9_]/g, "_")}`;
     this.#protos.push(`local ${pv} = Proto(${luaStr(ab)}, ${luaStr(spec.title)})`);
     const headerFields = spec.dialects.flatMap((d) => codec.header(d));
-    const domainOf = (key: string): number[] | undefined => domainFromHeader(headerFields, key);
+    const allFields = [...headerFields, ...spec.bodies.flatMap(bodyFields)];
+    const bitSamples = bitFieldSamples(allFields);
+    const domainOf = (key: string): number[] | undefined => {
+      const d = domainFromHeader(headerFields, key);
+      if (d) return d;
+      const b = bitSamples.get(key);
+      return b ? [...new Set([...DEFAULT_SAMPLES, ...extra, ...b])].sort((x, y) => x - y) : undefined;
+    };
     const extra = new Set<number>();
     for (const b of spec.bodies) {
       for (const v of Object.values(b.select)) {
@@ -188,7 +203,7 @@ class LuaGenerator {
       domainOf,
       extraSamples: [...extra],
       budget: 400_000,
-      absent: skippedNames([...headerFields, ...spec.bodies.flatMap(bodyFields)]),
+      absent: skippedNames(allFields),
     };
     const ctxLimits = new Set<string>();
     const fieldList = (fields: readonly Field[], prefix: string, where: string): string => {
@@ -555,6 +570,36 @@ class LuaGenerator {
     ].join("\n");
     return { lua, fields: [...PSEUDO_FIELDS, ...regs.map((r) => r.name)], limits: [...this.#limits] };
   }
+}
+
+/**
+ * Extra sample values for 32-bit-or-narrower integer fields with bit ranges: every value of each
+ * bit range up to 8 bits wide, alone and with the single-bit ranges set (conditions often test a
+ * flag bit and a small type field of the same word, e.g. FF-A's framework flag and message type).
+ */
+function bitFieldSamples(fields: readonly Field[]): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  const visit = (fs: readonly Field[]) => {
+    for (const f of fs) {
+      if (f.kind === "group") visit(f.fields);
+      if (f.kind !== "int" || !f.bits?.length || INT_SIZE[f.type] > 4) continue;
+      const singles = f.bits.map((b) => BigInt(b.mask)).filter((m) => popcount(m) === 1).map(Number);
+      const bases = [0, ...singles, singles.reduce((a, m) => (a | m) >>> 0, 0)];
+      const set = out.get(f.name) ?? new Set<number>();
+      for (const b of f.bits) {
+        const m = BigInt(b.mask);
+        const w = popcount(m);
+        if (w > 8) continue;
+        const sh = lowestBit(m);
+        for (let k = 0; k < 2 ** w; k++) {
+          for (const base of bases) set.add((base | (k << sh)) >>> 0);
+        }
+      }
+      out.set(f.name, set);
+    }
+  };
+  visit(fields);
+  return out;
 }
 
 function bodyFields(b: BodySpec): Field[] {

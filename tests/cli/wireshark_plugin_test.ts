@@ -1,4 +1,4 @@
-import { equal, match, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { vioscope } from "./_run.ts";
 
 /** Messages of every translated protocol, as `vioscope encode` input. */
@@ -122,6 +122,189 @@ const MESSAGES = [
     fields: { reason: 1, flags: 2, endpoint: 8, address: "0xdead000" },
   },
 ].map((m, i) => ({ ts: `1.${String(i * 1000).padStart(9, "0")}`, ...m }));
+
+/**
+ * FF-A register frames: calls, and returns on a channel no call was made on, so that vioscope decodes
+ * them unpaired (generically) as the Lua dissector does.
+ */
+const FFA_MESSAGES = [
+  {
+    "dir": "request",
+    "from": "driver",
+    "proto": "ffa",
+    "chan": { "bus": 0, "src": 1, "dst": 32768 },
+    "conduit": "smc",
+    "name": "FFA_VERSION",
+    "fields": { "version": "0x10002" },
+  },
+  {
+    "dir": "request",
+    "from": "driver",
+    "proto": "ffa",
+    "chan": { "bus": 0, "src": 1, "dst": 32768 },
+    "conduit": "smc",
+    "name": "FFA_FEATURES",
+    "fields": { "feature": "0xc4000066" },
+  },
+  {
+    "dir": "request",
+    "from": "driver",
+    "proto": "ffa",
+    "chan": { "bus": 0, "src": 1, "dst": 32768 },
+    "conduit": "smc",
+    "name": "FFA_RXTX_MAP",
+    "fields": { "func": "0xc4000066", "tx_addr": "0x880001000", "rx_addr": "0x880002000", "page_count": 1 },
+  },
+  {
+    "dir": "request",
+    "from": "driver",
+    "proto": "ffa",
+    "chan": { "bus": 0, "src": 1, "dst": 32768 },
+    "conduit": "smc",
+    "name": "FFA_PARTITION_INFO_GET",
+    "fields": { "uuid": "c66028b5-2498-4aa1-9de7-77da6122abf0", "flags": 1 },
+  },
+  {
+    "dir": "request",
+    "from": "driver",
+    "proto": "ffa",
+    "chan": { "bus": 0, "src": 1, "dst": 32768 },
+    "conduit": "smc",
+    "name": "FFA_PARTITION_INFO_GET_REGS",
+    "fields": { "uuid": "c66028b524984aa19de777da6122abf0", "start_index": 0 },
+  },
+  {
+    "dir": "request",
+    "from": "driver",
+    "proto": "ffa",
+    "chan": { "bus": 0, "src": 1, "dst": 32770 },
+    "conduit": "smc",
+    "name": "FFA_MSG_SEND_DIRECT_REQ",
+    "fields": { "func": "0x8400006f", "sender": 1, "receiver": 32770, "x3": "0x1234", "x4": 7 },
+  },
+  {
+    "dir": "request",
+    "from": "driver",
+    "proto": "ffa",
+    "chan": { "bus": 0, "src": 1, "dst": 32770 },
+    "conduit": "smc",
+    "name": "FFA_MSG_SEND_DIRECT_REQ",
+    "fields": {
+      "func": "0xc400006f",
+      "sender": 1,
+      "receiver": 32770,
+      "flags": "0x80000004",
+      "handle_lo": 1,
+      "handle_hi": "0x80000000",
+      "vm_id": 5,
+    },
+  },
+  {
+    "dir": "request",
+    "from": "driver",
+    "proto": "ffa",
+    "chan": { "bus": 0, "src": 1, "dst": 32769 },
+    "conduit": "smc",
+    "name": "FFA_MSG_SEND_DIRECT_REQ2",
+    "fields": {
+      "sender": 1,
+      "receiver": 32769,
+      "uuid": "11223344556677889900aabbccddeeff",
+      "x4": "0x1122334455667788",
+      "x17": "0x99",
+    },
+  },
+  {
+    "dir": "request",
+    "from": "driver",
+    "proto": "ffa",
+    "chan": { "bus": 0, "src": 1, "dst": 32768 },
+    "conduit": "smc",
+    "name": "FFA_MEM_SHARE",
+    "fields": { "func": "0xc4000073", "total_length": 4176, "fragment_length": 4096 },
+  },
+  {
+    "dir": "request",
+    "from": "driver",
+    "proto": "ffa",
+    "chan": { "bus": 0, "src": 1, "dst": 32768 },
+    "conduit": "smc",
+    "name": "FFA_NOTIFICATION_SET",
+    "fields": { "sender": 1, "receiver": 2, "flags": 1, "bitmap_lo": "0x10", "bitmap_hi": 0 },
+  },
+  {
+    "dir": "request",
+    "from": "driver",
+    "proto": "ffa",
+    "chan": { "bus": 0, "src": 1, "dst": 32768 },
+    "conduit": "smc",
+    "name": "FFA_RX_RELEASE",
+    "fields": { "vm_id": 3, "x1_hi": 5 },
+  },
+  {
+    "dir": "response",
+    "from": "device",
+    "proto": "ffa",
+    "chan": { "bus": 0, "src": 32768, "dst": 9 },
+    "conduit": "smc",
+    "name": "FFA_SUCCESS",
+    "kind": "response",
+    "fields": { "target": "0x80010002", "x2": "0x8001", "x3": 24, "x7": "0xffffffff" },
+  },
+  {
+    "dir": "response",
+    "from": "device",
+    "proto": "ffa",
+    "chan": { "bus": 0, "src": 32768, "dst": 9 },
+    "conduit": "smc",
+    "name": "FFA_SUCCESS",
+    "kind": "response",
+    "fields": { "func": "0xc4000061", "x2": "0x1122334455667788", "x5": 1 },
+  },
+  {
+    "dir": "response",
+    "from": "device",
+    "proto": "ffa",
+    "chan": { "bus": 0, "src": 32768, "dst": 9 },
+    "conduit": "smc",
+    "name": "FFA_ERROR",
+    "kind": "response",
+    "fields": { "code": -2 },
+  },
+  {
+    "dir": "response",
+    "from": "device",
+    "proto": "ffa",
+    "chan": { "bus": 0, "src": 32768, "dst": 9 },
+    "conduit": "smc",
+    "name": "FFA_ERROR",
+    "kind": "response",
+    "fields": { "code": -6, "target": "0x00010000" },
+  },
+  {
+    "dir": "response",
+    "from": "device",
+    "proto": "ffa",
+    "chan": { "bus": 0, "src": 32770, "dst": 9 },
+    "conduit": "smc",
+    "name": "FFA_MSG_SEND_DIRECT_RESP",
+    "kind": "response",
+    "fields": { "func": "0x84000070", "sender": 32770, "receiver": 9, "x3": "0xbeef" },
+  },
+  {
+    "dir": "response",
+    "from": "device",
+    "proto": "ffa",
+    "chan": { "bus": 0, "src": 32769, "dst": 9 },
+    "conduit": "smc",
+    "name": "FFA_MSG_SEND_DIRECT_RESP2",
+    "kind": "response",
+    "fields": { "sender": 32769, "receiver": 9, "x4": "0xabcdef", "x9": 2 },
+  },
+].map((m, i) => ({ ts: `2.${String(i * 1000).padStart(9, "0")}`, ...m }));
+
+/** FF-A fields vioscope computes from several registers or from pairing; the Lua dissector leaves them out. */
+const FFA_NOT_IN_LUA = new Set(["ffa.partition_info.uuid"]);
 
 const ABBREVS: Record<string, string> = {
   "virtio-msg": "vmsg",
@@ -312,6 +495,128 @@ Deno.test("tshark with the plugin gives the field values vioscope decodes", asyn
       equal(r.code, 0, r.stderr);
       equal(luaTrouble(r.stderr).join("\n"), "");
       ok(!/Lua Error/.test(r.stdout), r.stdout.split("\n").filter((l) => /Lua Error/.test(l)).join("\n"));
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("tshark with the plugin dissects FF-A register frames like vioscope (unpaired)", async (t) => {
+  if (!(await hasTshark())) {
+    // deno-lint-ignore no-console
+    console.log("skipped: tshark is not installed (apt-get install tshark)");
+    return;
+  }
+  const dir = await Deno.makeTempDir();
+  try {
+    const jsonl = new TextEncoder().encode(FFA_MESSAGES.map((m) => JSON.stringify(m)).join("\n") + "\n");
+    const cap = `${dir}/ffa.pcapng`;
+    const lua = `${dir}/vioscope.lua`;
+    const enc = await vioscope(["encode", "-", "-w", cap], jsonl);
+    equal(enc.code, 0, enc.stderr);
+    equal((await vioscope(["wireshark-plugin", "-o", lua])).code, 0);
+    const dec = await vioscope(["decode", "--jsonl", cap]);
+    equal(dec.code, 0, dec.stderr);
+    const rows = dec.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    deepEqual(rows.map((r) => r.name), FFA_MESSAGES.map((m) => m.name));
+    const run = (args: string[]) => tshark(["-X", `lua_script:${lua}`, "-r", cap, ...args]);
+
+    await t.step("summary lines name every message, without Lua errors or undecoded bytes", async () => {
+      const r = await run([]);
+      equal(r.code, 0, r.stderr);
+      equal(luaTrouble(r.stderr).join("\n"), "");
+      const lines = r.stdout.trim().split("\n");
+      equal(lines.length, rows.length);
+      rows.forEach((row, i) =>
+        ok(lines[i]!.includes(` ${row.name}`), `frame ${i + 1}: ${lines[i]} lacks ${row.name}`)
+      );
+      match(lines[13]!, /FFA_ERROR rsp code=INVALID_PARAMETERS/);
+      const u = await run(["-Y", "ffa.undecoded || ffa.trailing || ffa.payload"]);
+      equal(u.stdout.trim(), "");
+    });
+
+    await t.step("every scalar FF-A field equals vioscope's", async () => {
+      const names = [
+        ...new Set(rows.flatMap((r) =>
+          Object.entries(r.fields as Record<string, unknown>)
+            .filter(([k, v]) => k.startsWith("ffa.") && (v === null || typeof v !== "object"))
+            .map(([k]) => k)
+        )),
+      ].filter((n) => !FFA_NOT_IN_LUA.has(n)).sort();
+      for (
+        const n of [
+          "ffa.func",
+          "ffa.func.number",
+          "ffa.func.smc64",
+          "ffa.direct.sender",
+          "ffa.direct.receiver",
+          "ffa.direct.uuid",
+          "ffa.direct.x17",
+          "ffa.direct.flags.type",
+          "ffa.direct.vm_id",
+          "ffa.error.code",
+          "ffa.success.target.endpoint",
+          "ffa.success.x7",
+          "ffa.rxtx.tx_addr",
+          "ffa.rxtx.x1_hi",
+          "ffa.partition_info.uuid_w1",
+          "ffa.partition_info.uuid",
+        ]
+      ) {
+        ok(names.includes(n) || FFA_NOT_IN_LUA.has(n), `fixture lacks ${n}`);
+      }
+      const r = await run([
+        "-T",
+        "fields",
+        "-E",
+        "occurrence=a",
+        "-E",
+        "aggregator=,",
+        ...names.flatMap((n) => ["-e", n]),
+      ]);
+      equal(r.code, 0, r.stderr);
+      equal(luaTrouble(r.stderr).join("\n"), "");
+      const lines = r.stdout.replace(/\n$/, "").split("\n");
+      equal(lines.length, rows.length);
+      let compared = 0;
+      lines.forEach((line, i) => {
+        const cols = line.split("\t");
+        names.forEach((n, j) => {
+          const want = (rows[i]!.fields as Record<string, unknown>)[n];
+          equal(norm(cols[j]), norm(want), `frame ${i + 1} ${rows[i]!.name} ${n}`);
+          if (want !== undefined) compared++;
+        });
+      });
+      ok(compared >= 150, `only ${compared} values compared`);
+    });
+
+    await t.step("display filters select FF-A frames by vioscope field values", async () => {
+      const f = await run(["-Y", "ffa.func.number == 0x6f", "-T", "fields", "-e", "ffa.direct.vm_id"]);
+      equal(f.code, 0, f.stderr);
+      equal(f.stdout.replace(/\n$/, "").split("\n").join(","), ",0x0005");
+      const e = await run(["-Y", "ffa.error.code == -6"]);
+      equal(e.stdout.trim().split("\n").length, 1);
+      match(e.stdout, /FFA_ERROR rsp code=DENIED/);
+      const w = await run([
+        "-Y",
+        "ffa.func.smc64 == 1 && vioscope.kind == 2",
+        "-T",
+        "fields",
+        "-e",
+        "ffa.func.number",
+      ]);
+      equal(w.stdout.trim().split("\n").join(","), "0x00000061,0x0000008e");
+    });
+
+    await t.step("the FF-A fixtures dissect without Lua errors", async () => {
+      for (const f of ["ffa-discovery.pcapng", "virtio-msg-ffa.pcapng"]) {
+        const path = new URL(`../../fixtures/sim/${f}`, import.meta.url).pathname;
+        const r = await tshark(["-X", `lua_script:${lua}`, "-r", path, "-V"]);
+        equal(r.code, 0, r.stderr);
+        equal(luaTrouble(r.stderr).join("\n"), "");
+        ok(!/Lua Error/.test(r.stdout), `${f}: Lua error`);
+        ok(!/not translated to Lua/.test(r.stdout), `${f}: untranslated field`);
+      }
     });
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -122,3 +122,37 @@ Deno.test("probe() gives up on hooks that are not piecewise constant", () => {
     undefined,
   );
 });
+
+Deno.test("wiresharkLuaPlugin() translates custom fields through their `wire` stand-in", () => {
+  const custom = {
+    kind: "custom" as const,
+    type: "u32",
+    decode: () => ({ value: 0, end: 0 }),
+    encode: () => new Uint8Array(0),
+  };
+  const p = defineProtocol({
+    ...tiny.spec,
+    bodies: [{
+      name: "PING",
+      select: { op: 1 },
+      prefix: "ping",
+      request: [
+        { ...custom, name: "mode", wire: "skip" as const },
+        {
+          ...custom,
+          name: "hi",
+          wire: { kind: "int", name: "x", type: "u32", hex: true },
+          wireHideEmpty: true,
+        },
+        { kind: "int", name: "tail", type: "u8", when: (v) => v["mode"] === "wide" },
+      ],
+    }],
+  });
+  const r = generateLuaPlugin(new Registry([p]));
+  match(r.lua, /\{n = "mode", k = "z"\}/);
+  match(r.lua, /\{hz = true, n = "hi", k = "i", t = "u32"/);
+  match(r.lua, /ProtoField\.uint32\("tiny\.ping\.hi", "hi", base\.HEX/);
+  ok(!r.limits.some((l) => l.includes("custom field")), r.limits.join("\n"));
+  // `mode` is never set in Lua, so the condition on it is tabulated as "absent": always false.
+  match(r.lua, /W\[\d+\] = \{k = \{\}, b = \{\}, d = false, r = false, f = false/);
+});
