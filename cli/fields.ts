@@ -39,7 +39,7 @@ Examples:
         if (fields.length === 0) {
           const known = ["frame", "msg", ...registry.codecs().flatMap((c) => [c.tag, c.abbrev])];
           throw new UserError(
-            `Cannot list fields of "${proto}": unknown protocol (one of ${known.join(", ")})`,
+            `Cannot list fields of "${proto}": unknown protocol (one of ${[...new Set(known)].join(", ")})`,
           );
         }
       }
