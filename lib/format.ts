@@ -94,7 +94,30 @@ export function formatSeconds(ns: bigint): string {
  * @returns The line.
  */
 export function summaryLine(no: number, r: CaptureRecord, t0: bigint, info: string): string {
-  return `${String(no).padStart(6)} ${formatSeconds(r.timestampNs - t0).padStart(12)} ${formatDirection(r)} ${
-    (r.protocol ?? "?").padEnd(12)
-  } ${formatChannel(r.channel).padEnd(10)} ${info}`;
+  const n = String(no);
+  const t = formatSeconds(r.timestampNs - t0);
+  const proto = r.protocol ?? "?";
+  return (n.length < 6 ? SPACES[6 - n.length] + n : n) + " " +
+    (t.length < 12 ? SPACES[12 - t.length] + t : t) +
+    " " + formatDirection(r) + " " + (PROTO_COLUMN[proto] ?? proto.padEnd(12)) + " " +
+    channelColumn(r.channel) +
+    " " + info;
+}
+
+const SPACES = Array.from({ length: 13 }, (_, i) => " ".repeat(i));
+const PROTO_COLUMN: Record<string, string> = Object.fromEntries(
+  ["?", "virtio-msg", "ffa", "rpmb", "scmi", "virtio-iommu"].map((p) => [p, p.padEnd(12)]),
+);
+
+let lastColumnFor = "";
+let lastColumn = "";
+
+/** The channel text padded to the column width (cached like formatChannel). */
+function channelColumn(ch: Channel): string {
+  const text = formatChannel(ch);
+  if (text !== lastColumnFor) {
+    lastColumnFor = text;
+    lastColumn = text.padEnd(10);
+  }
+  return lastColumn;
 }
