@@ -158,6 +158,32 @@ export interface NestedField extends FieldBase {
   length: LengthSpec;
   /** Decode only when this holds; otherwise the area is plain bytes. */
   nestWhen?: (values: ValueMap, ctx: DecodeContext) => boolean;
+  /**
+   * Declarative stand-in for {@linkcode NestedField.nestWhen} for tools that cannot run code (the
+   * generated Wireshark dissector): nest when an earlier bytes field holds one of the given values.
+   * For such tools a hint replaces both `nestWhen` and the field's `when`: the field is present (and
+   * decoded as {@linkcode NestedField.protocol}) exactly when a hint holds, and absent otherwise, so
+   * later alternative fields take the area. With {@linkcode NestedField.nestHeuristic} as well,
+   * either may hold.
+   */
+  nestIf?: NestIf;
+  /**
+   * Declarative stand-in for a heuristic `nestWhen` (see {@linkcode NestedField.nestIf} for how tools
+   * use it). `"virtio-msg"`: the area looks like a message of {@linkcode NestedField.protocol} —
+   * reserved header bits zero, a known message (header select values name a body), the total length
+   * (`totalLengthField`) at least the header and at most the area, and only zero bytes after it.
+   */
+  nestHeuristic?: "virtio-msg";
+}
+
+/** See {@linkcode NestedField.nestIf}. */
+export interface NestIf {
+  /** Short name of an earlier bytes field in the same layout. */
+  field: string;
+  /** Values (hex, lower case, in wire order) for which the area carries a nested message. */
+  bytesIn: readonly string[];
+  /** And the area is not all zero. */
+  nonZero?: boolean;
 }
 
 /** Result of decoding a custom field. */

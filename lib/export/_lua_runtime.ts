@@ -100,7 +100,39 @@ local function all_zero(tvb, off, len)
   return true
 end
 
-local walk
+local walk, dissect_message
+
+-- The nesting heuristic (NestedField.nestHeuristic): does the area look like a message of ND?
+local function looks_like(ND, tvb, off, len)
+  local h = ND.hs and ND.hs[ND.dialect()]
+  if not h or len < h.hl then return false end
+  local function get(l)
+    local v = read_int(tvb, off + l.o, l.t, l.le)
+    if l.m then v = rshift(band(v, l.m), l.s or 0) end
+    return v
+  end
+  for _, r in ipairs(h.rz) do
+    if band(read_int(tvb, off + r.o, r.t, r.le), r.m) ~= 0 then return false end
+  end
+  local parts = {}
+  for i, l in ipairs(h.sel) do parts[i] = tostring(get(l)) end
+  if not ND.bodies[table.concat(parts, "/")] then return false end
+  local size = get(h.tl)
+  if size < h.hl or size > len then return false end
+  return all_zero(tvb, off + size, len - size)
+end
+
+-- Whether a nested area with a declarative hint (fd.nh) carries a message of the inner protocol.
+local function nest_holds(nh, ND, tvb, off, len, vals)
+  if nh.f then
+    local v = vals[nh.f]
+    if type(v) == "userdata" and nh.any[v:tohex():lower()] and not (nh.nz and all_zero(tvb, off, len)) then
+      return true
+    end
+  end
+  if nh.heur then return looks_like(ND, tvb, off, len) end
+  return false
+end
 
 local function truncated(st, tree, name, off)
   st.truncated = true
@@ -141,6 +173,16 @@ walk = function(fields, st, off, stop, vals, tree)
           end
         end
         off = off + sz
+      elseif k == "n" and fd.nh then
+        -- Present only when the hint holds: then dissected as the inner protocol, under this field.
+        local len = resolve_len(fd.len, vals, stop - off)
+        local ND = DECLS[fd.nh.p]
+        if ND and len and len > 0 and off + len <= stop and nest_holds(fd.nh, ND, tvb, off, len, vals) then
+          local item = add(tree, fd.f, tvb:range(off, len))
+          local info = dissect_message(ND, tvb:range(off, len):tvb(), st.pinfo, item, "unknown", true)
+          vals[fd.n] = { nested = true, proto = fd.nh.p, info = info }
+          off = off + len
+        end
       elseif k == "b" or k == "n" then
         local len = resolve_len(fd.len, vals, stop - off)
         if len == nil or len < 0 then st.issues[#st.issues + 1] = fd.n .. ": bad length"; return off, true end
@@ -216,6 +258,7 @@ end
 
 local function summary_value(sm, v)
   if v == nil then return nil end
+  if type(v) == "table" and v.nested then return nil end
   if type(v) == "boolean" then return tostring(v) end
   if type(v) == "string" then return v end
   if type(v) == "table" then
@@ -252,7 +295,9 @@ local function summarize(D, name, kind, vals, layout, st)
     if fd.sm and not seen[fd.n] and vals[fd.n] ~= nil and present(fd, vals, st.ctx) then
       seen[fd.n] = true
       local v = vals[fd.n]
-      if not (fd.n:match("^x%d+$") and tonum(v) == 0) then
+      if type(v) == "table" and v.nested then
+        s = s .. " [" .. v.proto .. " " .. v.info .. "]"
+      elseif not (fd.n:match("^x%d+$") and tonum(v) == 0) then
         local t = summary_value(fd.sm, v)
         if t then s = s .. " " .. fd.sm.l .. "=" .. t end
       end
@@ -266,12 +311,13 @@ local KIND_LAYOUT = {
   request = { "rq", "ev" }, response = { "rs" }, event = { "ev", "rq" }, unknown = { "rq", "ev", "rs" },
 }
 
-local function dissect_message(D, tvb, pinfo, tree, rk)
+-- Dissects one message; "nested": inside another message (the Info column is left to the caller).
+dissect_message = function(D, tvb, pinfo, tree, rk, nested)
   local dialect = D.dialect()
   local ctx = { dialect = dialect, rk = rk }
   local len = tvb:len()
   local root = tree:add(D.proto, tvb:range(0, len))
-  local st = { tvb = tvb, ctx = ctx, issues = {}, truncated = false }
+  local st = { tvb = tvb, pinfo = pinfo, ctx = ctx, issues = {}, truncated = false }
   local vals = {}
   local stop = len
   local hoff, hstopped = walk(D.header[dialect] or {}, st, 0, stop, vals, root)
@@ -325,9 +371,11 @@ local function dissect_message(D, tvb, pinfo, tree, rk)
   end
   local info = summarize(D, name, kind, vals, layout, st)
   root:append_text(", " .. info)
+  if st.truncated then root:add_expert_info(PI_MALFORMED, PI_ERROR, "truncated message") end
+  if nested then return info end
   pinfo.cols.protocol:set(D.title)
   pinfo.cols.info:set(info)
-  if st.truncated then root:add_expert_info(PI_MALFORMED, PI_ERROR, "truncated message") end
+  return info
 end
 
 -- The vioscope pseudo-header (docs/capture-format.md).

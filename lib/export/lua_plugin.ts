@@ -10,6 +10,7 @@
  * hooks written as code (`when` predicates, `kindOf`, `classify`) are translated to decision tables
  * found by probing them; custom fields are translated through their `wire` stand-in when they declare
  * one, otherwise the rest of such a message is shown as bytes under `<abbrev>.undecoded`; nested areas
+ * are dissected as their protocol when they declare a `nestIf` / `nestHeuristic` hint, otherwise they
  * are plain bytes. See docs/wireshark.md.
  *
  * @module
@@ -305,7 +306,12 @@ class LuaGenerator {
       `trailing = F[${extraField("trailing")}]`,
       `padding = F[${extraField("padding")}]`,
     ];
-    if (spec.totalLengthField) decl.push(`total = ${luaStr(spec.totalLengthField)}`);
+    if (spec.totalLengthField) {
+      decl.push(`total = ${luaStr(spec.totalLengthField)}`);
+      const shapes = spec.dialects.map((d) => [d, headerShape(codec.header(d), d, spec)] as const)
+        .filter((x): x is readonly [string, string] => x[1] !== undefined);
+      if (shapes.length) decl.push(`hs = {${shapes.map(([d, t]) => `${luaKey(d)} = ${t}`).join(", ")}}`);
+    }
     if (kindTable) decl.push(`kind = ${tableText(kindTable, (r) => luaStr(r))}`);
     if (keyTable) decl.push(`key = ${tableText(keyTable, (r) => luaStr(r))}`);
     if (sets.length) {
@@ -356,7 +362,8 @@ class LuaGenerator {
     }
     const parts: string[] = [`n = ${luaStr(f.name)}`];
     if (f.dialects) parts.push(`dl = {${f.dialects.map((d) => `${luaKey(d)} = true`).join(", ")}}`);
-    if (f.when) {
+    const hinted = f.kind === "nested" && (f.nestIf !== undefined || f.nestHeuristic !== undefined);
+    if (f.when && !hinted) {
       const w = this.#when(f.when, probeOpts);
       if (w === null) {
         // Still register the field (and its members), so filters on it are valid.
@@ -400,12 +407,30 @@ class LuaGenerator {
         );
         break;
       case "nested":
-        limits.add(`${ab}: nested ${f.protocol} messages in ${name} are shown as bytes`);
         parts.push(
           `k = "n"`,
           `f = F[${this.#register(name, label, "bytes", 0, false, doc, ab)}]`,
           `len = ${len(f.length)}`,
         );
+        if (hinted) {
+          // Dissected as the inner protocol when the declarative hint holds (else the field is absent).
+          const nh = [`p = ${luaStr(f.protocol)}`];
+          if (f.nestIf) {
+            nh.push(
+              `f = ${luaStr(f.nestIf.field)}`,
+              `any = {${f.nestIf.bytesIn.map((h) => `[${luaStr(h.toLowerCase())}] = true`).join(", ")}}`,
+            );
+            if (f.nestIf.nonZero) nh.push("nz = true");
+          }
+          if (f.nestHeuristic) {
+            nh.push(`heur = ${luaStr(f.nestHeuristic)}`);
+            limits.add(
+              `${ab}: whether ${name} (${where}) carries a nested ${f.protocol} message is guessed from its ` +
+                `bytes (vioscope also uses the paired request)`,
+            );
+          }
+          parts.push(`nh = {${nh.join(", ")}}`);
+        } else limits.add(`${ab}: nested ${f.protocol} messages in ${name} are shown as bytes`);
         break;
       case "string":
         parts.push(
@@ -698,6 +723,42 @@ function selectKeys(selectBy: readonly string[], select: Readonly<Record<string,
     keys = keys.flatMap((p) => alts.map((a) => (i === 0 ? a : `${p}/${a}`)));
   });
   return keys;
+}
+
+/**
+ * Where a header of fixed-size integer fields keeps its select values, total length and reserved
+ * bits (for the nesting heuristic, see NestedField.nestHeuristic); undefined when not that simple.
+ */
+function headerShape(hdr: readonly Field[], dialect: string, spec: Codec["spec"]): string | undefined {
+  const at = new Map<string, { o: number; f: IntField }>();
+  const rz: string[] = [];
+  let off = 0;
+  for (const f of hdr) {
+    if (f.dialects && !f.dialects.includes(dialect)) continue;
+    if (f.kind !== "int" || f.when) return undefined;
+    const size = INT_SIZE[f.type];
+    if (size > 4) return undefined;
+    at.set(f.name, { o: off, f });
+    const le = (f.endian ?? spec.endian) === "le";
+    const loc = `o = ${off}, t = "${f.type}"${le ? ", le = true" : ""}`;
+    if (f.reserved) rz.push(`{${loc}, m = ${2 ** (8 * size) - 1}}`);
+    for (const b of f.bits ?? []) if (b.reserved) rz.push(`{${loc}, m = ${Number(b.mask)}}`);
+    off += size;
+  }
+  const locate = (key: string): string | undefined => {
+    const dot = key.indexOf(".");
+    const base = at.get(dot < 0 ? key : key.slice(0, dot));
+    if (!base) return undefined;
+    const le = (base.f.endian ?? spec.endian) === "le";
+    const loc = `o = ${base.o}, t = "${base.f.type}"${le ? ", le = true" : ""}`;
+    if (dot < 0) return `{${loc}}`;
+    const b = base.f.bits?.find((x) => x.name === key.slice(dot + 1));
+    return b ? `{${loc}, m = ${Number(b.mask)}, s = ${lowestBit(BigInt(b.mask))}}` : undefined;
+  };
+  const sel = spec.selectBy.map(locate);
+  const total = spec.totalLengthField ? locate(spec.totalLengthField) : undefined;
+  if (!total || sel.some((x) => x === undefined)) return undefined;
+  return `{hl = ${off}, tl = ${total}, sel = {${sel.join(", ")}}, rz = {${rz.join(", ")}}}`;
 }
 
 function headerBitSpec(hdr: readonly Field[], key: string): BitSpec | undefined {

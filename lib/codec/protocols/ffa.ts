@@ -788,6 +788,10 @@ function direct2(resp: boolean): Field[] {
         ...nested("payload", "virtio-msg", 112, {
           summary: true,
           doc: "virtio-msg message in x4..x17 (112 bytes)",
+          // For the Wireshark dissector (nestProbe is code): REQ2 by its UUID, RESP2 by heuristic.
+          ...(resp ? { nestHeuristic: "virtio-msg" as const } : {
+            nestIf: { field: "uuid", bytesIn: [...VMSG_UUIDS], nonZero: true },
+          }),
         }),
         when: nestOn,
       }),

@@ -156,3 +156,18 @@ Deno.test("wiresharkLuaPlugin() translates custom fields through their `wire` st
   // `mode` is never set in Lua, so the condition on it is tabulated as "absent": always false.
   match(r.lua, /W\[\d+\] = \{k = \{\}, b = \{\}, d = false, r = false, f = false/);
 });
+
+Deno.test("wiresharkLuaPlugin() dissects nested areas that declare a nesting hint", () => {
+  const r = generateLuaPlugin(defaultRegistry());
+  // FF-A DIRECT_REQ2: by the UUID (wire order = the UUID's text order); RESP2: by the heuristic.
+  match(
+    r.lua,
+    /\{n = "payload", sm = [^\n]*k = "n", [^\n]*nh = \{p = "virtio-msg", f = "uuid", any = \{\["c66028b524984aa19de777da6122abf0"\] = true, \["bd7fd0896795472bb47fdb0c5d9a719d"\] = true\}, nz = true\}\}/,
+  );
+  match(r.lua, /nh = \{p = "virtio-msg", heur = "virtio-msg"\}/);
+  // The nested protocol's header shape, for the heuristic (type reserved bits, select keys, msg_size).
+  match(r.lua, /hs = \{rfc3 = \{hl = 8, tl = \{o = 6, t = "u16", le = true\}/);
+  match(r.lua, /rfc2 = \{hl = 6, tl = \{o = 4, t = "u16", le = true\}/);
+  ok(!r.limits.some((l) => /nested virtio-msg messages in ffa\.direct\.payload are shown as bytes/.test(l)));
+  ok(r.limits.some((l) => /ffa\.direct\.payload \(FFA_MSG_SEND_DIRECT_RESP2\).*guessed/.test(l)));
+});
