@@ -198,16 +198,7 @@ class BufferedWriter implements CaptureWriter {
         const start = s.len;
         s.u32(Number(sec));
         s.u32(Number(r.timestampNs % 1_000_000_000n));
-        s.u32(caplen);
-        s.u32(origLen > 0xffffffff ? 0xffffffff : origLen);
-        try {
-          if (hl) writePseudoHeader(r, s.buf, s.len);
-        } catch (e) {
-          s.len = start;
-          throw e;
-        }
-        s.len += hl;
-        s.bytes(r.data);
+        this.#packet(r, hl, caplen, origLen, start);
       } else {
         const comment = r.comment === undefined ? undefined : encoder.encode(r.comment);
         const flags = r.sender === "driver" ? 2 : r.sender === "device" ? 1 : 0;
@@ -226,16 +217,7 @@ class BufferedWriter implements CaptureWriter {
         s.u32(0);
         s.u32(Number(r.timestampNs >> 32n));
         s.u32(Number(r.timestampNs & 0xffffffffn));
-        s.u32(caplen);
-        s.u32(origLen > 0xffffffff ? 0xffffffff : origLen);
-        try {
-          if (hl) writePseudoHeader(r, s.buf, s.len);
-        } catch (e) {
-          s.len = start;
-          throw e;
-        }
-        s.len += hl;
-        s.bytes(r.data);
+        this.#packet(r, hl, caplen, origLen, start);
         s.pad();
         if (flags) {
           s.u16(2);
@@ -247,6 +229,24 @@ class BufferedWriter implements CaptureWriter {
         s.u32(len);
       }
     }
+  }
+
+  /**
+   * Writes the lengths and the packet (pseudo-header + message) shared by pcap records and EPBs; a
+   * pseudo-header that cannot be written rolls the record back to `start`.
+   */
+  #packet(r: CaptureRecord, hl: number, caplen: number, origLen: number, start: number): void {
+    const s = this.#sink;
+    s.u32(caplen);
+    s.u32(origLen > 0xffffffff ? 0xffffffff : origLen);
+    try {
+      if (hl) writePseudoHeader(r, s.buf, s.len);
+    } catch (e) {
+      s.len = start;
+      throw e;
+    }
+    s.len += hl;
+    s.bytes(r.data);
   }
 
   async flush(): Promise<void> {

@@ -351,6 +351,40 @@ function norm(v: unknown): string {
   return s.replace(/:/g, "").toLowerCase();
 }
 
+const HAS_TSHARK = await hasTshark();
+if (!HAS_TSHARK) {
+  // deno-lint-ignore no-console
+  console.log("skipping the tshark tests: tshark is not installed (apt-get install tshark)");
+}
+
+let plugin: Promise<string> | undefined;
+/** The generated plugin, written once for all tshark tests (generation takes several seconds). */
+function pluginPath(): Promise<string> {
+  return plugin ??= (async () => {
+    const lua = `${await Deno.makeTempDir()}/vioscope.lua`;
+    const r = await vioscope(["wireshark-plugin", "-o", lua]);
+    equal(r.code, 0, r.stderr);
+    return lua;
+  })();
+}
+
+/** Encodes `vioscope encode` input objects into a capture in `dir`. */
+async function encodeCapture(dir: string, name: string, messages: readonly object[]): Promise<string> {
+  const cap = `${dir}/${name}`;
+  const jsonl = new TextEncoder().encode(messages.map((m) => JSON.stringify(m)).join("\n") + "\n");
+  const r = await vioscope(["encode", "-", "-w", cap], jsonl);
+  equal(r.code, 0, r.stderr);
+  return cap;
+}
+
+/** What `vioscope decode --jsonl` gives for a capture, one object per message. */
+// deno-lint-ignore no-explicit-any
+async function decodeRows(cap: string): Promise<any[]> {
+  const dec = await vioscope(["decode", "--jsonl", cap]);
+  equal(dec.code, 0, dec.stderr);
+  return dec.stdout.trim().split("\n").map((l) => JSON.parse(l));
+}
+
 Deno.test("wireshark-plugin writes a Lua dissector with vioscope's field names", async () => {
   const r = await vioscope(["wireshark-plugin"]);
   equal(r.code, 0, r.stderr);
@@ -383,141 +417,126 @@ Deno.test("wireshark-plugin --limits lists what is not translated", async () => 
   }
 });
 
-Deno.test("tshark with the plugin gives the field values vioscope decodes", async (t) => {
-  if (!(await hasTshark())) {
-    // deno-lint-ignore no-console
-    console.log("skipped: tshark is not installed (apt-get install tshark)");
-    return;
-  }
-  const dir = await Deno.makeTempDir();
-  try {
-    const jsonl = new TextEncoder().encode(MESSAGES.map((m) => JSON.stringify(m)).join("\n") + "\n");
-    const cap = `${dir}/f.pcapng`;
-    const lua = `${dir}/vioscope.lua`;
-    equal((await vioscope(["encode", "-", "-w", cap], jsonl)).code, 0);
-    equal((await vioscope(["wireshark-plugin", "-o", lua])).code, 0);
-    const dec = await vioscope(["decode", "--jsonl", cap]);
-    equal(dec.code, 0, dec.stderr);
-    const rows = dec.stdout.trim().split("\n").map((l) => JSON.parse(l));
-    equal(rows.length, MESSAGES.length);
+Deno.test(
+  { name: "tshark with the plugin gives the field values vioscope decodes", ignore: !HAS_TSHARK },
+  async (t) => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const cap = await encodeCapture(dir, "f.pcapng", MESSAGES);
+      const lua = await pluginPath();
+      const rows = await decodeRows(cap);
+      equal(rows.length, MESSAGES.length);
 
-    await t.step("summary lines have no Lua errors and name every message", async () => {
-      const r = await tshark(["-X", `lua_script:${lua}`, "-r", cap]);
-      equal(r.code, 0, r.stderr);
-      equal(luaTrouble(r.stderr).join("\n"), "");
-      equal(luaTrouble(r.stdout).join("\n"), "");
-      const lines = r.stdout.trim().split("\n");
-      equal(lines.length, MESSAGES.length);
-      rows.forEach((row, i) =>
-        ok(lines[i]!.includes(row.name), `frame ${i + 1}: ${lines[i]} lacks ${row.name}`)
-      );
-    });
+      await t.step("summary lines have no Lua errors and name every message", async () => {
+        const r = await tshark(["-X", `lua_script:${lua}`, "-r", cap]);
+        equal(r.code, 0, r.stderr);
+        equal(luaTrouble(r.stderr).join("\n"), "");
+        equal(luaTrouble(r.stdout).join("\n"), "");
+        const lines = r.stdout.trim().split("\n");
+        equal(lines.length, MESSAGES.length);
+        rows.forEach((row, i) =>
+          ok(lines[i]!.includes(row.name), `frame ${i + 1}: ${lines[i]} lacks ${row.name}`)
+        );
+      });
 
-    for (const [proto, abbrev] of Object.entries(ABBREVS)) {
-      await t.step(`${proto} fields equal vioscope's`, async () => {
-        const mine = rows.filter((r) => r.proto === proto);
-        ok(mine.length > 0);
-        // Every scalar field vioscope gives for this protocol's messages.
-        const names = [
-          ...new Set(mine.flatMap((r) =>
-            Object.entries(r.fields as Record<string, unknown>)
-              .filter(([k, v]) => k.startsWith(abbrev + ".") && (v === null || typeof v !== "object"))
-              .map(([k]) => k)
-          )),
-        ].sort();
-        ok(names.length >= 5, `only ${names.length} fields for ${proto}`);
+      for (const [proto, abbrev] of Object.entries(ABBREVS)) {
+        await t.step(`${proto} fields equal vioscope's`, async () => {
+          const mine = rows.filter((r) => r.proto === proto);
+          ok(mine.length > 0);
+          // Every scalar field vioscope gives for this protocol's messages.
+          const names = [
+            ...new Set(mine.flatMap((r) =>
+              Object.entries(r.fields as Record<string, unknown>)
+                .filter(([k, v]) => k.startsWith(abbrev + ".") && (v === null || typeof v !== "object"))
+                .map(([k]) => k)
+            )),
+          ].sort();
+          ok(names.length >= 5, `only ${names.length} fields for ${proto}`);
+          const r = await tshark([
+            "-X",
+            `lua_script:${lua}`,
+            "-r",
+            cap,
+            "-Y",
+            abbrev,
+            "-T",
+            "fields",
+            "-E",
+            "occurrence=a",
+            "-E",
+            "aggregator=,",
+            "-e",
+            "vioscope.proto",
+            ...names.flatMap((n) => ["-e", n]),
+          ]);
+          equal(r.code, 0, r.stderr);
+          equal(luaTrouble(r.stderr).join("\n"), "");
+          const lines = r.stdout.replace(/\n$/, "").split("\n");
+          equal(lines.length, mine.length);
+          let compared = 0;
+          lines.forEach((line, i) => {
+            const cols = line.split("\t").slice(1);
+            names.forEach((n, j) => {
+              const want = (mine[i]!.fields as Record<string, unknown>)[n];
+              equal(norm(cols[j]), norm(want), `${mine[i]!.name} ${n}`);
+              if (want !== undefined) compared++;
+            });
+          });
+          ok(compared >= 5);
+        });
+      }
+
+      await t.step("display filters select by vioscope field values", async () => {
         const r = await tshark([
           "-X",
           `lua_script:${lua}`,
           "-r",
           cap,
           "-Y",
-          abbrev,
+          "vmsg.msg_id == 2",
           "-T",
           "fields",
-          "-E",
-          "occurrence=a",
-          "-E",
-          "aggregator=,",
           "-e",
-          "vioscope.proto",
-          ...names.flatMap((n) => ["-e", n]),
+          "vmsg.dev_num",
         ]);
         equal(r.code, 0, r.stderr);
-        equal(luaTrouble(r.stderr).join("\n"), "");
-        const lines = r.stdout.replace(/\n$/, "").split("\n");
-        equal(lines.length, mine.length);
-        let compared = 0;
-        lines.forEach((line, i) => {
-          const cols = line.split("\t").slice(1);
-          names.forEach((n, j) => {
-            const want = (mine[i]!.fields as Record<string, unknown>)[n];
-            equal(norm(cols[j]), norm(want), `${mine[i]!.name} ${n}`);
-            if (want !== undefined) compared++;
-          });
-        });
-        ok(compared >= 5);
+        equal(r.stdout.trim().split("\n").join(","), "2,2");
+        const s = await tshark([
+          "-X",
+          `lua_script:${lua}`,
+          "-r",
+          cap,
+          "-Y",
+          "scmi.hdr.token == 91 && vioscope.kind == 2",
+        ]);
+        equal(s.stdout.trim().split("\n").length, 1);
+        match(s.stdout, /PERF_LEVEL_SET rsp/);
+        const f = await tshark(["-X", `lua_script:${lua}`, "-r", cap, "-Y", "viommu.fault.reason == 1"]);
+        match(f.stdout, /FAULT evt/);
       });
+
+      await t.step("the demo capture dissects without Lua errors", async () => {
+        const demo = new URL("../../fixtures/demo/demo.pcapng", import.meta.url).pathname;
+        const r = await tshark(["-X", `lua_script:${lua}`, "-r", demo, "-V"]);
+        equal(r.code, 0, r.stderr);
+        equal(luaTrouble(r.stderr).join("\n"), "");
+        ok(!/Lua Error/.test(r.stdout), r.stdout.split("\n").filter((l) => /Lua Error/.test(l)).join("\n"));
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
+  },
+);
 
-    await t.step("display filters select by vioscope field values", async () => {
-      const r = await tshark([
-        "-X",
-        `lua_script:${lua}`,
-        "-r",
-        cap,
-        "-Y",
-        "vmsg.msg_id == 2",
-        "-T",
-        "fields",
-        "-e",
-        "vmsg.dev_num",
-      ]);
-      equal(r.code, 0, r.stderr);
-      equal(r.stdout.trim().split("\n").join(","), "2,2");
-      const s = await tshark([
-        "-X",
-        `lua_script:${lua}`,
-        "-r",
-        cap,
-        "-Y",
-        "scmi.hdr.token == 91 && vioscope.kind == 2",
-      ]);
-      equal(s.stdout.trim().split("\n").length, 1);
-      match(s.stdout, /PERF_LEVEL_SET rsp/);
-      const f = await tshark(["-X", `lua_script:${lua}`, "-r", cap, "-Y", "viommu.fault.reason == 1"]);
-      match(f.stdout, /FAULT evt/);
-    });
-
-    await t.step("the demo capture dissects without Lua errors", async () => {
-      const demo = new URL("../../fixtures/demo/demo.pcapng", import.meta.url).pathname;
-      const r = await tshark(["-X", `lua_script:${lua}`, "-r", demo, "-V"]);
-      equal(r.code, 0, r.stderr);
-      equal(luaTrouble(r.stderr).join("\n"), "");
-      ok(!/Lua Error/.test(r.stdout), r.stdout.split("\n").filter((l) => /Lua Error/.test(l)).join("\n"));
-    });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
-Deno.test("tshark with the plugin dissects FF-A register frames like vioscope (unpaired)", async (t) => {
-  if (!(await hasTshark())) {
-    // deno-lint-ignore no-console
-    console.log("skipped: tshark is not installed (apt-get install tshark)");
-    return;
-  }
+Deno.test({
+  name: "tshark with the plugin dissects FF-A register frames like vioscope (unpaired)",
+  ignore: !HAS_TSHARK,
+}, async (t) => {
   const dir = await Deno.makeTempDir();
   try {
-    const jsonl = new TextEncoder().encode(FFA_MESSAGES.map((m) => JSON.stringify(m)).join("\n") + "\n");
-    const cap = `${dir}/ffa.pcapng`;
-    const lua = `${dir}/vioscope.lua`;
-    const enc = await vioscope(["encode", "-", "-w", cap], jsonl);
-    equal(enc.code, 0, enc.stderr);
-    equal((await vioscope(["wireshark-plugin", "-o", lua])).code, 0);
-    const dec = await vioscope(["decode", "--jsonl", cap]);
-    equal(dec.code, 0, dec.stderr);
-    const rows = dec.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const cap = await encodeCapture(dir, "ffa.pcapng", FFA_MESSAGES);
+    const lua = await pluginPath();
+    const rows = await decodeRows(cap);
     deepEqual(rows.map((r) => r.name), FFA_MESSAGES.map((m) => m.name));
     const run = (args: string[]) => tshark(["-X", `lua_script:${lua}`, "-r", cap, ...args]);
 
@@ -625,20 +644,14 @@ Deno.test("tshark with the plugin dissects FF-A register frames like vioscope (u
   }
 });
 
-Deno.test("tshark with the plugin dissects virtio-msg nested in FF-A DIRECT_REQ2/RESP2 like vioscope", async (t) => {
-  if (!(await hasTshark())) {
-    // deno-lint-ignore no-console
-    console.log("skipped: tshark is not installed (apt-get install tshark)");
-    return;
-  }
-  const dir = await Deno.makeTempDir();
-  try {
+Deno.test({
+  name: "tshark with the plugin dissects virtio-msg nested in FF-A DIRECT_REQ2/RESP2 like vioscope",
+  ignore: !HAS_TSHARK,
+}, async (t) => {
+  {
     const cap = new URL("../../fixtures/sim/virtio-msg-ffa.pcapng", import.meta.url).pathname;
-    const lua = `${dir}/vioscope.lua`;
-    equal((await vioscope(["wireshark-plugin", "-o", lua])).code, 0);
-    const dec = await vioscope(["decode", "--jsonl", cap]);
-    equal(dec.code, 0, dec.stderr);
-    const rows = dec.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const lua = await pluginPath();
+    const rows = await decodeRows(cap);
     /** The nested virtio-msg message vioscope decodes in a frame, if any. */
     const inner = (row: { fields?: Record<string, unknown> }) => {
       const p = row.fields?.["ffa.direct.payload"] as
@@ -707,7 +720,5 @@ Deno.test("tshark with the plugin dissects virtio-msg nested in FF-A DIRECT_REQ2
       deepEqual(await frames("vmsg.msg_id == 0x02 && vmsg.type.bus == 0"), info);
       deepEqual(await frames("ffa && vmsg"), nestedRows.map((r) => r.no));
     });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
   }
 });
