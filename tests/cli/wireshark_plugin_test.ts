@@ -351,6 +351,42 @@ function norm(v: unknown): string {
   return s.replace(/:/g, "").toLowerCase();
 }
 
+/**
+ * Runs tshark with `-T fields` for `names` and asserts that every value equals the one vioscope gives
+ * in `rows` (one row per frame tshark prints, in order).
+ * @returns How many non-empty values were compared.
+ */
+async function compareFields(
+  args: string[],
+  rows: { name: string; fields: Record<string, unknown> }[],
+  names: string[],
+): Promise<number> {
+  const r = await tshark([
+    ...args,
+    "-T",
+    "fields",
+    "-E",
+    "occurrence=a",
+    "-E",
+    "aggregator=,",
+    ...names.flatMap((n) => ["-e", n]),
+  ]);
+  equal(r.code, 0, r.stderr);
+  equal(luaTrouble(r.stderr).join("\n"), "");
+  const lines = r.stdout.replace(/\n$/, "").split("\n");
+  equal(lines.length, rows.length);
+  let compared = 0;
+  lines.forEach((line, i) => {
+    const cols = line.split("\t");
+    names.forEach((n, j) => {
+      const want = rows[i]!.fields[n];
+      equal(norm(cols[j]), norm(want), `frame ${i + 1} ${rows[i]!.name} ${n}`);
+      if (want !== undefined) compared++;
+    });
+  });
+  return compared;
+}
+
 const HAS_TSHARK = await hasTshark();
 if (!HAS_TSHARK) {
   // deno-lint-ignore no-console
@@ -452,36 +488,11 @@ Deno.test(
             )),
           ].sort();
           ok(names.length >= 5, `only ${names.length} fields for ${proto}`);
-          const r = await tshark([
-            "-X",
-            `lua_script:${lua}`,
-            "-r",
-            cap,
-            "-Y",
-            abbrev,
-            "-T",
-            "fields",
-            "-E",
-            "occurrence=a",
-            "-E",
-            "aggregator=,",
-            "-e",
-            "vioscope.proto",
-            ...names.flatMap((n) => ["-e", n]),
-          ]);
-          equal(r.code, 0, r.stderr);
-          equal(luaTrouble(r.stderr).join("\n"), "");
-          const lines = r.stdout.replace(/\n$/, "").split("\n");
-          equal(lines.length, mine.length);
-          let compared = 0;
-          lines.forEach((line, i) => {
-            const cols = line.split("\t").slice(1);
-            names.forEach((n, j) => {
-              const want = (mine[i]!.fields as Record<string, unknown>)[n];
-              equal(norm(cols[j]), norm(want), `${mine[i]!.name} ${n}`);
-              if (want !== undefined) compared++;
-            });
-          });
+          const compared = await compareFields(
+            ["-X", `lua_script:${lua}`, "-r", cap, "-Y", abbrev],
+            mine,
+            names,
+          );
           ok(compared >= 5);
         });
       }
@@ -584,28 +595,7 @@ Deno.test({
       ) {
         ok(names.includes(n) || FFA_NOT_IN_LUA.has(n), `fixture lacks ${n}`);
       }
-      const r = await run([
-        "-T",
-        "fields",
-        "-E",
-        "occurrence=a",
-        "-E",
-        "aggregator=,",
-        ...names.flatMap((n) => ["-e", n]),
-      ]);
-      equal(r.code, 0, r.stderr);
-      equal(luaTrouble(r.stderr).join("\n"), "");
-      const lines = r.stdout.replace(/\n$/, "").split("\n");
-      equal(lines.length, rows.length);
-      let compared = 0;
-      lines.forEach((line, i) => {
-        const cols = line.split("\t");
-        names.forEach((n, j) => {
-          const want = (rows[i]!.fields as Record<string, unknown>)[n];
-          equal(norm(cols[j]), norm(want), `frame ${i + 1} ${rows[i]!.name} ${n}`);
-          if (want !== undefined) compared++;
-        });
-      });
+      const compared = await compareFields(["-X", `lua_script:${lua}`, "-r", cap], rows, names);
       ok(compared >= 150, `only ${compared} values compared`);
     });
 
