@@ -6,6 +6,7 @@
  */
 import type { CaptureRecord, ProtocolTag } from "../record.ts";
 import type { Registry } from "./registry.ts";
+import type { Codec } from "./define_protocol.ts";
 import type { Message, StreamTracker } from "./types.ts";
 
 /** Options of a {@linkcode DecodeSession}. */
@@ -72,26 +73,25 @@ export class DecodeSession {
     const codec = this.registry.get(record.protocol);
     if (!codec) return undefined;
     const base = this.#base;
-    let msg = codec.decode(record, base);
     const spec = codec.spec;
-    if (spec.pairKey && (this.#opts.pairing !== "needed" || spec.responseNeedsRequest)) {
-      const key = spec.pairKey(msg);
-      if (key !== undefined) {
-        let pend = this.#pending.get(codec.tag);
-        if (!pend) this.#pending.set(codec.tag, pend = new Map());
-        if (msg.kind === "request") {
-          pend.delete(key);
-          pend.set(key, msg);
-          if (pend.size > (this.#opts.maxPending ?? 4096)) pend.delete(pend.keys().next().value!);
-        } else if (msg.kind === "response") {
-          const req = pend.get(key);
-          if (req) {
-            pend.delete(key);
-            if (spec.responseNeedsRequest) msg = codec.decode(record, { ...base, request: req });
-            msg.request = req;
-          }
-        }
-      }
+    let msg: Message;
+    const early = spec.recordPairKey && (record.kind === "request" || record.kind === "response")
+      ? spec.recordPairKey(record)
+      : undefined;
+    if (early !== undefined) {
+      // The key is known before decoding: a response is decoded once, with its request.
+      let pend = this.#pending.get(codec.tag);
+      if (!pend) this.#pending.set(codec.tag, pend = new Map());
+      const req = record.kind === "response" ? pend.get(early) : undefined;
+      if (req) {
+        pend.delete(early);
+        msg = codec.decode(record, { ...base, request: req });
+        msg.request = req;
+      } else msg = codec.decode(record, base);
+      if (msg.kind === "request") this.#remember(pend, early, msg);
+    } else {
+      msg = codec.decode(record, base);
+      msg = this.#pair(codec, record, msg);
     }
     let tracker = this.#trackers.get(codec.tag);
     if (tracker === undefined) {
@@ -101,6 +101,34 @@ export class DecodeSession {
     if (tracker) {
       tracker.observe(msg);
       msg.summary = codec.summarize(msg);
+    }
+    return msg;
+  }
+
+  #remember(pend: Map<string, Message>, key: string, msg: Message): void {
+    pend.delete(key);
+    pend.set(key, msg);
+    if (pend.size > (this.#opts.maxPending ?? 4096)) pend.delete(pend.keys().next().value!);
+  }
+
+  #pair(codec: Codec, record: CaptureRecord, msg: Message): Message {
+    const spec = codec.spec;
+    const base = this.#base;
+    if (spec.pairKey && (this.#opts.pairing !== "needed" || spec.responseNeedsRequest)) {
+      const key = spec.pairKey(msg);
+      if (key !== undefined) {
+        let pend = this.#pending.get(codec.tag);
+        if (!pend) this.#pending.set(codec.tag, pend = new Map());
+        if (msg.kind === "request") this.#remember(pend, key, msg);
+        else if (msg.kind === "response") {
+          const req = pend.get(key);
+          if (req) {
+            pend.delete(key);
+            if (spec.responseNeedsRequest) msg = codec.decode(record, { ...base, request: req });
+            msg.request = req;
+          }
+        }
+      }
     }
     return msg;
   }

@@ -342,6 +342,12 @@ export interface ProtocolSpec {
    * decoding from records, so keys may use the channel.
    */
   pairKey?: (msg: Message) => string | undefined;
+  /**
+   * The pairing key from the record alone (channel, conduit, correlation id) for a record whose kind
+   * is known, when the protocol's key does not depend on the bytes: a session then pairs before
+   * decoding, so a response that needs its request is decoded once. Must agree with `pairKey`.
+   */
+  recordPairKey?: (record: CaptureRecord) => string | undefined;
   /** Responses are decoded with the layout of their request (FF-A returns): decode again once paired. */
   responseNeedsRequest?: boolean;
   /** Checks after decoding (e.g. MAC verification); may add issues or fields. */

@@ -35,6 +35,7 @@ import type {
   Value,
   ValueMap,
 } from "../types.ts";
+import type { CaptureRecord, MessageKind } from "../../record.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Tables
@@ -1757,6 +1758,13 @@ function prune(fields: FieldValue[]): FieldValue[] {
   return out;
 }
 
+/** Pairing key: the correlation id, else conduit, bus and caller (the sender of a call, the receiver of a return). */
+function pairKeyOf(r: CaptureRecord, kind: MessageKind): string {
+  if (r.correlationId !== undefined) return `c${r.correlationId}`;
+  const caller = kind === "response" ? (r.channel.dst ?? r.channel.src) : r.channel.src;
+  return `${r.conduit ?? ""}/${r.channel.bus ?? ""}/${caller ?? ""}`;
+}
+
 /** The FF-A register-frame codec. */
 export const ffa = defineProtocol({
   tag: "ffa",
@@ -1800,14 +1808,8 @@ export const ffa = defineProtocol({
     return { key: name ?? "UNKNOWN", kind };
   },
   bodies: BODIES,
-  pairKey(msg) {
-    const r = msg.record;
-    if (!r) return "ffa";
-    if (r.correlationId !== undefined) return `c${r.correlationId}`;
-    // The caller: the sender of a call, the receiver of a return (or the only id recorded).
-    const caller = msg.kind === "response" ? (r.channel.dst ?? r.channel.src) : r.channel.src;
-    return `${r.conduit ?? ""}/${r.channel.bus ?? ""}/${caller ?? ""}`;
-  },
+  pairKey: (msg) => msg.record ? pairKeyOf(msg.record, msg.kind) : "ffa",
+  recordPairKey: (r) => pairKeyOf(r, r.kind),
   responseNeedsRequest: true,
   summaryText,
   postDecode(msg) {

@@ -13,6 +13,7 @@ import {
   virtioMsg,
 } from "../../../../lib/codec/mod.ts";
 import type { DecodeContext, Field } from "../../../../lib/codec/types.ts";
+import { assertFastAgrees } from "../_agree.ts";
 import {
   ffa,
   FFA_ERRORS,
@@ -887,6 +888,11 @@ Deno.test("ffa round-trips generated valid frames of every function, kind and co
       const b1 = ffa.encodeMessage(c.input, { registry });
       equal(b1.length, 144);
       const m = dec(b1, c.kind, c.request);
+      assertFastAgrees(ffa, b1, {
+        registry,
+        recordKind: c.kind,
+        ...(c.request ? { request: c.request } : {}),
+      });
       equal(m.name, c.input.name);
       equal(m.kind, c.kind);
       deepEqual(m.issues, [], `${c.input.name} ${c.kind}: ${JSON.stringify(m.issues)} ${toHex(b1)}`);
@@ -957,12 +963,10 @@ Deno.test("ffa survives 100,000 random and mutated inputs", () => {
       fc.nat(requests.length - 1),
       fc.boolean(),
       (b, kind, ri, tree) => {
-        const m = ffa.decodeBytes(b, {
-          registry,
-          recordKind: kind,
-          ...(requests[ri] ? { request: requests[ri] } : {}),
-        }, tree);
+        const ctx = { registry, recordKind: kind, ...(requests[ri] ? { request: requests[ri] } : {}) };
+        const m = ffa.decodeBytes(b, ctx, tree);
         ok(typeof m.name === "string" && typeof m.summary === "string");
+        if (tree) assertFastAgrees(ffa, b, ctx);
         messageToJson(m);
         describe(m);
       },

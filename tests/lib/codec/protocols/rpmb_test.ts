@@ -1,5 +1,6 @@
 import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
 import fc from "fast-check";
+import { assertFastAgrees } from "../_agree.ts";
 import {
   DecodeSession,
   describe,
@@ -428,6 +429,7 @@ Deno.test("rpmb round-trips generated valid frames of every type (fast-check)", 
       const b1 = enc({ name, fields }, options);
       equal(b1.length, 512);
       const m = dec(b1, options);
+      assertFastAgrees(rpmb, b1, { registry, options });
       equal(m.name, name);
       equal(m.kind, name.startsWith("RESP_") ? "response" : "request");
       deepEqual(m.issues, []);
@@ -480,6 +482,7 @@ Deno.test("rpmb survives 100,000 random and mutated inputs (decode, session, JSO
     fc.property(input, fc.boolean(), fc.boolean(), (b, emmc, resp) => {
       const m = dec(b, emmc ? { rpmbEmmc: true } : {});
       ok(typeof m.name === "string");
+      assertFastAgrees(rpmb, b, { registry, options: emmc ? { rpmbEmmc: true } : {} });
       messageToJson(m);
       describe(m);
       const sm = sessions[n++ & 1]!.decode(record(b, resp ? "response" : "request", n & 3));

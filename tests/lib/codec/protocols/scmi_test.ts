@@ -1,5 +1,6 @@
 import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
 import fc from "fast-check";
+import { assertFastAgrees } from "../_agree.ts";
 import {
   DecodeSession,
   describe,
@@ -930,6 +931,7 @@ Deno.test("scmi round-trips generated valid messages of every kind (fast-check)"
     fc.property(arb, (input) => {
       const b1 = scmi.encodeMessage(input, { registry });
       const m = dec(b1, input.kind);
+      assertFastAgrees(scmi, b1, { registry, recordKind: input.kind! });
       equal(m.name, input.name);
       equal(m.kind, input.kind);
       deepEqual(m.issues, [], `${input.name}: ${JSON.stringify(m.issues)}`);
@@ -967,6 +969,7 @@ Deno.test("scmi survives 100,000 random and mutated inputs", () => {
     fc.property(input, fc.constantFrom<MessageKind>("request", "response", "event", "unknown"), (b, kind) => {
       const m = dec(b, kind);
       ok(typeof m.name === "string");
+      assertFastAgrees(scmi, b, { registry, recordKind: kind });
       messageToJson(m);
       describe(m);
     }),

@@ -1,5 +1,6 @@
 import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
 import fc from "fast-check";
+import { assertFastAgrees } from "../_agree.ts";
 import {
   DecodeSession,
   describe,
@@ -421,6 +422,7 @@ Deno.test("virtioIommu round-trips generated valid messages of every kind and di
         const b1 = virtioIommu.encodeMessage(input, { registry });
         const kind = input.kind!;
         const m = dec(b1, kind, dialect);
+        assertFastAgrees(virtioIommu, b1, { registry, recordKind: kind, dialect });
         equal(m.name, input.name);
         equal(m.kind, kind);
         deepEqual(m.issues, [], `${input.name}: ${JSON.stringify(m.issues)}`);
@@ -452,6 +454,7 @@ Deno.test("virtioIommu survives 100,000 random and mutated inputs", () => {
     fc.property(input, fc.constantFrom(...kinds), fc.constantFrom("current", "v0.7"), (b, kind, dialect) => {
       const m = dec(b, kind, dialect);
       ok(typeof m.name === "string");
+      assertFastAgrees(virtioIommu, b, { registry, recordKind: kind, dialect });
       messageToJson(m);
       describe(m);
     }),

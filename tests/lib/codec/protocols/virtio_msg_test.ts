@@ -1,5 +1,6 @@
 import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
 import fc from "fast-check";
+import { assertFastAgrees } from "../_agree.ts";
 import { describe, hexDump, messageToJson, Registry, virtioMsg } from "../../../../lib/codec/mod.ts";
 import { messageArb } from "../_arbitrary.ts";
 
@@ -202,6 +203,7 @@ Deno.test("virtioMsg round-trips generated valid messages of every kind (fast-ch
       fc.property(messageArb(virtioMsg, dialect, header), (input) => {
         const b1 = virtioMsg.encodeMessage(input, { registry });
         const m = dec(b1, dialect);
+        assertFastAgrees(virtioMsg, b1, { registry, dialect });
         equal(m.name, input.name);
         equal(m.kind, input.kind);
         deepEqual(m.issues, [], `${input.name}: ${JSON.stringify(m.issues)}`);
@@ -233,6 +235,7 @@ Deno.test("virtioMsg survives 100,000 random and mutated inputs", () => {
     fc.property(input, fc.constantFrom("rfc3", "rfc2"), (b, dialect) => {
       const m = dec(b, dialect);
       ok(typeof m.name === "string");
+      assertFastAgrees(virtioMsg, b, { registry, dialect });
       messageToJson(m);
       describe(m);
     }),

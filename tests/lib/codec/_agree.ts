@@ -1,0 +1,61 @@
+/**
+ * Differential check between the two decoders of the codec engine: the generic walker (field tree)
+ * and the compiled values-only fast path must agree on everything a summary line or a filter sees.
+ *
+ * @module
+ */
+import { deepEqual, equal } from "node:assert/strict";
+import type { Codec, DecodeContext, Message, RegistryLike } from "../../../lib/codec/mod.ts";
+
+/**
+ * Values as comparable plain data. Flag booleans (`status.DRIVER_OK`) are left out: the walker
+ * stores them for the field tree, the fast path does not, and filters compute them from the
+ * container value either way.
+ */
+function plain(v: unknown): unknown {
+  if (typeof v === "bigint") return `${v}n`;
+  if (v instanceof Uint8Array) return `bytes:${[...v].join(",")}`;
+  if (Array.isArray(v)) return v.map(plain);
+  if (v && typeof v === "object") {
+    if ("protocol" in v && "summary" in v) {
+      const m = v as Message;
+      return {
+        protocol: m.protocol,
+        name: m.name,
+        kind: m.kind,
+        summary: m.summary,
+        values: plain(m.values),
+      };
+    }
+    return Object.fromEntries(
+      Object.entries(v).filter(([k, x]) => !(typeof x === "boolean" && k.includes("."))).map((
+        [k, x],
+      ) => [k, plain(x)]),
+    );
+  }
+  return v;
+}
+
+/**
+ * Decodes `data` with and without the field tree and asserts that name, kind, summary, issues and
+ * every value agree.
+ * @param codec Codec.
+ * @param data Bytes.
+ * @param ctx Decode context (registry, record kind, request, dialects).
+ * @returns The tree decode.
+ */
+export function assertFastAgrees(
+  codec: Codec,
+  data: Uint8Array,
+  ctx: Partial<DecodeContext> & { registry: RegistryLike },
+): Message {
+  const tree = codec.decodeBytes(data, ctx, true);
+  const fast = codec.decodeBytes(data, ctx, false);
+  const what = `${codec.tag} ${tree.name} ${[...data].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  equal(fast.name, tree.name, what);
+  equal(fast.kind, tree.kind, what);
+  equal(fast.summary, tree.summary, what);
+  deepEqual(fast.issues, tree.issues, what);
+  deepEqual(plain(fast.values), plain(tree.values), what);
+  return tree;
+}
