@@ -4,6 +4,8 @@
  *
  * @module
  */
+import type { CaptureRecord } from "../lib/record.ts";
+import { encodeSummaryLine, summaryLineMaxBytes } from "../lib/format.ts";
 
 /** A user-facing error: printed as one line without a stack trace, exit code 2. */
 export class UserError extends Error {
@@ -75,12 +77,13 @@ const encoder = new TextEncoder();
 
 /**
  * A buffered line writer over standard output (or any stream) that flushes on demand, so that
- * text output is fast in bulk and still live on a pipe.
+ * text output is fast in bulk and still live on a pipe. Text is encoded straight into a byte
+ * buffer; summary lines are written as bytes without building their strings.
  */
 export class TextOut {
   #writer: WritableStreamDefaultWriter<Uint8Array>;
-  #parts: string[] = [];
-  #size = 0;
+  #buf = new Uint8Array(BUFFER);
+  #off = 0;
   /** @param stream Where to write; standard output by default. */
   constructor(stream: WritableStream<Uint8Array> = Deno.stdout.writable) {
     this.#writer = stream.getWriter();
@@ -90,18 +93,46 @@ export class TextOut {
    * @param line Text without the newline.
    */
   async line(line: string): Promise<void> {
-    this.#parts.push(line, "\n");
-    this.#size += line.length + 1;
-    if (this.#size >= 65536) await this.flush();
+    if (this.put(line)) await this.flush();
+  }
+  /**
+   * Queues a line without waiting; true when enough is pending that the caller should `flush()`.
+   * @param line Text without the newline.
+   * @returns Whether to flush.
+   */
+  put(line: string): boolean {
+    this.#room(3 * line.length + 1);
+    this.#off += encoder.encodeInto(line, this.#buf.subarray(this.#off)).written;
+    this.#buf[this.#off++] = 0x0a;
+    return this.#off >= BUFFER;
+  }
+  /**
+   * Queues a summary line (see `summaryLine`) without waiting; true when the caller should `flush()`.
+   * @param no Record number.
+   * @param r Record.
+   * @param t0 First timestamp.
+   * @param info Info text.
+   * @returns Whether to flush.
+   */
+  summary(no: number, r: CaptureRecord, t0: bigint, info: string): boolean {
+    this.#room(summaryLineMaxBytes(info));
+    this.#off = encodeSummaryLine(this.#buf, this.#off, no, r, t0, info);
+    return this.#off >= BUFFER;
+  }
+  /** Makes room for n more bytes (pending bytes stay in order). */
+  #room(n: number): void {
+    if (this.#off + n <= this.#buf.length) return;
+    const next = new Uint8Array(Math.max(2 * BUFFER, this.#off + n));
+    next.set(this.#buf.subarray(0, this.#off));
+    this.#buf = next;
   }
   /** Writes out everything queued. */
   async flush(): Promise<void> {
-    if (this.#parts.length === 0) return;
-    const text = this.#parts.join("");
-    this.#parts = [];
-    this.#size = 0;
+    if (this.#off === 0) return;
+    const bytes = this.#buf.slice(0, this.#off);
+    this.#off = 0;
     try {
-      await this.#writer.write(encoder.encode(text));
+      await this.#writer.write(bytes);
     } catch (e) {
       if (isBrokenPipe(e)) Deno.exit(0);
       throw e;
@@ -113,6 +144,9 @@ export class TextOut {
     this.#writer.releaseLock();
   }
 }
+
+/** Bytes queued before a flush is asked for. */
+const BUFFER = 65536;
 
 /**
  * Tells whether an error is a closed pipe on output (e.g. `| head`), which ends the run quietly.

@@ -7,7 +7,6 @@
 import { Command } from "commander";
 import { DecodeSession, defaultRegistry, describe, hexDump, messageToJson } from "../lib/codec/mod.ts";
 import type { Message } from "../lib/codec/mod.ts";
-import { summaryLine } from "../lib/format.ts";
 import { type CaptureRecord, formatTimestamp } from "../lib/record.ts";
 import { addCodecOptions, type CodecOptionValues, sessionOptions } from "./_codec_options.ts";
 import { addInputOptions, inputOptions, readInput } from "./_input.ts";
@@ -128,7 +127,7 @@ async function runDecode(file: string, o: DecodeOptions): Promise<void> {
           : msg
           ? msg.summary
           : `${r.data.length} bytes${r.protocol ? "" : " (unknown protocol)"}`;
-        await out.line(summaryLine(no, r, t0, info));
+        if (out.summary(no, r, t0, info)) await out.flush();
         if (msg && o.verbose) await out.line(describe(msg, 4) + "\n");
         if (o.hex) await out.line((msg ? hexDump(msg) : bytesToHex(r.data)) + "\n");
       }

@@ -121,3 +121,119 @@ function channelColumn(ch: Channel): string {
   }
   return lastColumn;
 }
+
+const ENC = new TextEncoder();
+const BYTE_CACHE = new Map<string, Uint8Array>();
+
+/** UTF-8 bytes of a short, often-repeated text (directions, protocol and channel columns). */
+function bytesOf(text: string): Uint8Array {
+  let b = BYTE_CACHE.get(text);
+  if (!b) {
+    if (BYTE_CACHE.size > 4096) BYTE_CACHE.clear();
+    BYTE_CACHE.set(text, b = ENC.encode(text));
+  }
+  return b;
+}
+
+/** Channel columns (padded, as bytes) of the most recent channels, compared field by field. */
+interface ChannelKey {
+  bus: number | undefined;
+  device: number | undefined;
+  src: number | undefined;
+  dst: number | undefined;
+  queue: number | undefined;
+}
+const CHANNELS: { ch: ChannelKey; bytes: Uint8Array }[] = [];
+let nextChannel = 0;
+
+function channelBytes(ch: Channel): Uint8Array {
+  for (let i = 0; i < CHANNELS.length; i++) {
+    const c = CHANNELS[i]!.ch;
+    if (
+      (c.src === ch.src && c.dst === ch.dst && c.device === ch.device && c.bus === ch.bus &&
+        c.queue === ch.queue)
+    ) return CHANNELS[i]!.bytes;
+  }
+  const entry = {
+    ch: { bus: ch.bus, device: ch.device, src: ch.src, dst: ch.dst, queue: ch.queue },
+    bytes: bytesOf(channelText(ch).padEnd(10)),
+  };
+  if (CHANNELS.length < 8) CHANNELS.push(entry);
+  else CHANNELS[nextChannel++ & 7] = entry;
+  return entry.bytes;
+}
+
+function putBytes(out: Uint8Array, off: number, b: Uint8Array): number {
+  for (let i = 0; i < b.length; i++) out[off + i] = b[i]!;
+  return off + b.length;
+}
+
+/** Writes a non-negative integer right-aligned in `width` columns; returns the new offset. */
+function putInt(out: Uint8Array, off: number, n: number, width: number): number {
+  let digits = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+  for (let k = digits; k < width; k++) out[off++] = 0x20;
+  let o = off + digits - 1;
+  let x = n;
+  do {
+    out[o--] = 0x30 + (x % 10);
+    x = Math.floor(x / 10);
+  } while (x > 0);
+  return off + digits;
+}
+
+/**
+ * Most bytes {@linkcode encodeSummaryLine} can write for a given Info text (with the newline).
+ * @param info The Info text.
+ * @returns Byte count.
+ */
+export function summaryLineMaxBytes(info: string): number {
+  return 160 + 3 * info.length;
+}
+
+/**
+ * Writes {@linkcode summaryLine}'s text plus a newline as UTF-8 straight into a byte buffer: the same
+ * bytes as encoding the string, without building it (the hot path of `vioscope decode`).
+ * @param out Buffer with at least `summaryLineMaxBytes(info)` bytes free after `off`.
+ * @param off Where to write.
+ * @param no Record number (1-based).
+ * @param r Record.
+ * @param t0 Timestamp of the first record.
+ * @param info The Info text.
+ * @returns The offset after the newline.
+ */
+export function encodeSummaryLine(
+  out: Uint8Array,
+  off: number,
+  no: number,
+  r: CaptureRecord,
+  t0: bigint,
+  info: string,
+): number {
+  off = putInt(out, off, no, 6);
+  out[off++] = 0x20;
+  const d = r.timestampNs - t0;
+  if (d >= 0n && d < 9_007_199_254_740_991n) {
+    const us = Math.floor(Number(d) / 1000);
+    const frac = us % 1_000_000;
+    const secs = (us - frac) / 1_000_000;
+    off = putInt(out, off, secs, 12 - 7);
+    out[off++] = 0x2e;
+    for (let k = 5, x = frac; k >= 0; k--, x = Math.floor(x / 10)) out[off + k] = 0x30 + (x % 10);
+    off += 6;
+  } else {
+    const t = formatSeconds(d);
+    off = putBytes(out, off, bytesOf(t.length < 12 ? SPACES[12 - t.length] + t : t));
+  }
+  out[off++] = 0x20;
+  off = putBytes(out, off, bytesOf(formatDirection(r)));
+  out[off++] = 0x20;
+  const proto = r.protocol ?? "?";
+  off = putBytes(out, off, bytesOf(PROTO_COLUMN[proto] ?? proto.padEnd(12)));
+  out[off++] = 0x20;
+  off = putBytes(out, off, channelBytes(r.channel));
+  out[off++] = 0x20;
+  off += ENC.encodeInto(info, out.subarray(off)).written;
+  out[off++] = 0x0a;
+  return off;
+}

@@ -94,11 +94,18 @@ export function compileLayout(
 ): CompiledLayout | undefined {
   const lines: string[] = [];
   const F: Field[] = [];
+  // Each distinct predicate is evaluated once per message, at its first use (see Field.when).
+  const P: ((v: unknown, ctx: DecodeContext) => boolean)[] = [];
+  const pred = (p: (v: never, ctx: DecodeContext) => boolean): string => {
+    let j = P.indexOf(p as (v: unknown, ctx: DecodeContext) => boolean);
+    if (j < 0) j = P.push(p as (v: unknown, ctx: DecodeContext) => boolean) - 1;
+    return `(p${j} === 2 ? (p${j} = P[${j}](v, ctx) ? 1 : 0) : p${j})`;
+  };
   for (const f of fields) {
     if (f.dialects && !f.dialects.includes(dialect)) continue;
     const i = F.push(f) - 1;
     const key = JSON.stringify(f.name);
-    if (f.when) lines.push(`if (F[${i}].when(v, ctx)) {`);
+    if (f.when) lines.push(`if (${(f.whenAll ?? [f.when]).map(pred).join(" && ")}) {`);
     switch (f.kind) {
       case "int": {
         const size = INT_SIZE[f.type];
@@ -182,8 +189,15 @@ export function compileLayout(
     if (f.when) lines.push(`}`);
   }
   lines.push("return off;");
-  const body = `"use strict"; return function (data, off, end, v, ctx) {\n${lines.join("\n")}\n};`;
-  return new Function("DEC", "F", "NEST", "VIEW", body)(new TextDecoder(), F, nest, viewOf) as CompiledLayout;
+  const locals = P.length ? `let ${P.map((_, j) => `p${j} = 2`).join(", ")};\n` : "";
+  const body = `"use strict"; return function (data, off, end, v, ctx) {\n${locals}${lines.join("\n")}\n};`;
+  return new Function("DEC", "F", "NEST", "VIEW", "P", body)(
+    new TextDecoder(),
+    F,
+    nest,
+    viewOf,
+    P,
+  ) as CompiledLayout;
 }
 
 function lengthExpr(spec: LengthSpec, rest: string): string {

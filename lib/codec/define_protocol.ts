@@ -44,6 +44,9 @@ export interface DecodeOptions {
 }
 
 const KINDS: readonly MessageKind[] = ["request", "response", "event"];
+/** Selector values below this make numeric body keys. */
+const SMALL = 0x100000;
+const isSmall = (n: number) => Number.isInteger(n) && n >= 0 && n < SMALL;
 const NONE: Readonly<Record<string, never>> = Object.freeze({});
 
 /** A compiled protocol declaration. */
@@ -56,6 +59,8 @@ export class Codec implements CodecLike {
   readonly abbrev: string;
   #byKey = new Map<string, BodySpec>();
   #byName = new Map<string, BodySpec>();
+  /** Bodies by numeric key (`a * SMALL + b`) when every selector value is a small integer. */
+  #byNum = new Map<number, BodySpec>();
   #headers = new Map<string, readonly Field[]>();
 
   /** @param spec The declaration. */
@@ -71,6 +76,14 @@ export class Codec implements CodecLike {
         this.#byKey.set(key, b);
       }
       if (!this.#byName.has(b.name)) this.#byName.set(b.name, b);
+    }
+    if (spec.selectBy.length <= 2) {
+      for (const [key, b] of this.#byKey) {
+        const parts = key.split("/").map(Number);
+        if (parts.length === spec.selectBy.length && parts.every(isSmall)) {
+          this.#byNum.set(parts[0]! * SMALL + (parts[1] ?? 0), b);
+        }
+      }
     }
   }
 
@@ -114,15 +127,18 @@ export class Codec implements CodecLike {
    * @returns The message.
    */
   decode(record: CaptureRecord, options: DecodeOptions): Message {
-    const ctx: Partial<DecodeContext> & { registry: RegistryLike } = {
-      registry: options.registry,
-      dialects: options.dialects ?? NONE,
+    const dialects = options.dialects ?? NONE;
+    const ctx: DecodeContext = {
+      dialect: dialects[this.tag] || this.spec.dialects[0]!,
+      dialects,
       recordKind: record.kind,
+      registry: options.registry,
       options: options.options ?? NONE,
       depth: 0,
+      tree: options.tree ?? true,
     };
     if (options.request) ctx.request = options.request;
-    const msg = this.decodeBytes(record.data, ctx, options.tree ?? true);
+    const msg = this.decodeWith(record.data, ctx, options.tree ?? true);
     msg.record = record;
     return msg;
   }
@@ -148,8 +164,21 @@ export class Codec implements CodecLike {
       registry: partial.registry,
       options: partial.options ?? NONE,
       depth: partial.depth ?? 0,
+      tree,
     };
     if (partial.request) ctx.request = partial.request;
+    return this.decodeWith(data, ctx, tree);
+  }
+
+  /**
+   * Decodes bytes with a complete context (what nested decoders and sessions use).
+   * @param data Message bytes.
+   * @param ctx Context; `ctx.dialect` is this protocol's dialect.
+   * @param tree Build the field tree.
+   * @returns The message.
+   */
+  decodeWith(data: Uint8Array, ctx: DecodeContext, tree: boolean): Message {
+    const dialect = ctx.dialect;
     if (!tree) {
       const fast = this.#fast(data, ctx, dialect);
       if (fast) return fast;
@@ -307,33 +336,47 @@ export class Codec implements CodecLike {
     return p;
   }
 
-  #compiledCache = new WeakMap<readonly Field[], Map<string, CompiledLayout | null>>();
+  #compiledCache = new Map<string, Map<readonly Field[], CompiledLayout | null>>();
+  #lastDialect = "";
+  #lastCompiled = new Map<readonly Field[], CompiledLayout | null>();
 
   #compiled(fields: readonly Field[], dialect: string): CompiledLayout | null {
-    let m = this.#compiledCache.get(fields);
-    if (!m) this.#compiledCache.set(fields, m = new Map());
-    let c = m.get(dialect);
+    let m = this.#lastCompiled;
+    if (dialect !== this.#lastDialect) {
+      m = this.#compiledCache.get(dialect) ?? new Map();
+      this.#compiledCache.set(dialect, m);
+      this.#lastDialect = dialect;
+      this.#lastCompiled = m;
+    }
+    let c = m.get(fields);
     if (c === undefined) {
       c = compileLayout(fields, this.spec.endian, dialect) ?? null;
-      m.set(dialect, c);
+      m.set(fields, c);
     }
     return c;
   }
 
   #select(values: ValueMap, view: DataView | Uint8Array, ctx: DecodeContext) {
     const cls = this.spec.classify?.(values, view instanceof DataView ? view : viewOf(view), ctx);
-    let key: string | undefined;
     let kind: MessageKind;
+    let body: BodySpec | undefined;
     if (cls) {
-      key = cls.key;
       kind = cls.kind;
+      body = cls.key === undefined ? undefined : (this.#byName.get(cls.key) ?? this.#byKey.get(cls.key));
     } else {
       const sel = this.spec.selectBy;
-      key = String(values[sel[0]!]);
-      for (let i = 1; i < sel.length; i++) key += "/" + values[sel[i]!];
+      const a = values[sel[0]!];
+      const b = sel.length === 2 ? values[sel[1]!] : 0;
+      if (sel.length <= 2 && typeof a === "number" && typeof b === "number" && isSmall(a) && isSmall(b)) {
+        // Small integer selectors: a numeric key (no string building or hashing).
+        body = this.#byNum.get(a * SMALL + b);
+      } else {
+        let key = String(a);
+        for (let i = 1; i < sel.length; i++) key += "/" + values[sel[i]!];
+        body = this.#byKey.get(key) ?? this.#byName.get(key);
+      }
       kind = this.spec.kindOf(values, ctx);
     }
-    const body = key === undefined ? undefined : (this.#byKey.get(key) ?? this.#byName.get(key));
     return { cls, kind, body };
   }
 

@@ -67,9 +67,16 @@ interface FieldBase {
   summary?: boolean | string;
   /**
    * Present only when a predicate over the values decoded so far holds (scapy's ConditionalField).
-   * The predicate sees the layout's values and the context.
+   * The predicate sees the layout's values and the context. A predicate must depend only on the
+   * context and on values decoded before the first field it is attached to: the compiled decoder
+   * evaluates each distinct predicate function once per message and reuses the result.
    */
   when?: (values: ValueMap, ctx: DecodeContext) => boolean;
+  /**
+   * The predicates whose conjunction `when` is, when a field combines several (a variant guard and
+   * the field's own condition): the compiled decoder evaluates each shared part once per message.
+   */
+  whenAll?: readonly ((values: ValueMap, ctx: DecodeContext) => boolean)[];
   /** Present only in these dialects (a static condition, so the fast path can compile it). */
   dialects?: readonly string[];
 }
@@ -255,6 +262,8 @@ export interface DecodeContext {
   options: Readonly<Record<string, unknown>>;
   /** Nesting depth. */
   depth: number;
+  /** False when only values are wanted (no field tree): custom decoders may skip display text. */
+  tree?: boolean;
 }
 
 /** What the engine knows while encoding. */

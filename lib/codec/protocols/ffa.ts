@@ -324,7 +324,9 @@ type Guard = (v: ValueMap, ctx: DecodeContext) => boolean;
 function guarded<T extends Field>(f: T, g: Guard | undefined): T {
   if (!g) return f;
   const own = f.when;
-  return { ...f, when: own ? (v: ValueMap, c: DecodeContext) => g(v, c) && own(v, c) : g };
+  if (!own) return { ...f, when: g };
+  const parts = [g, ...(f.whenAll ?? [own])];
+  return { ...f, when: (v: ValueMap, c: DecodeContext) => g(v, c) && own(v, c), whenAll: parts };
 }
 
 function truncated(field: string, offset: number, end: number, need: number): DecodeIssue {
@@ -361,15 +363,12 @@ function hi(prefix: string, reg: number, opts: { noFlag?: boolean; signExt?: boo
     type: "u32",
     label: `x${reg}[63:32]`,
     doc: "upper half of a register carrying a 32-bit value: ignored in SMC32 frames, MBZ in SMC64 frames",
-    decode(view, offset, end, _ctx, values): CustomDecoded {
+    decode(view, offset, end, ctx, values): CustomDecoded {
       if (offset + 4 > end) return { value: 0, end, issues: [truncated(fname, offset, end, 4)] };
       const v = view.getUint32(offset, true);
       const wide = is64(values);
-      const r: CustomDecoded = {
-        value: v,
-        end: offset + 4,
-        display: hex8(v) + (wide ? "" : " (ignored in SMC32)"),
-      };
+      const r: CustomDecoded = { value: v, end: offset + 4 };
+      if (ctx.tree !== false) r.display = hex8(v) + (wide ? "" : " (ignored in SMC32)");
       const sign = opts.signExt && v === 0xffffffff && (view.getUint32(offset - 4, true) & 0x80000000) !== 0;
       if (v !== 0 && wide && !opts.noFlag && !sign) {
         r.issues = [{
@@ -490,7 +489,9 @@ function derived(
     doc,
     decode(view, offset, end, ctx, values) {
       const r = decode(view, offset, end, ctx, values);
-      return { value: r.value, end: offset, display: r.display ?? String(r.value) };
+      return ctx.tree === false
+        ? { value: r.value, end: offset }
+        : { value: r.value, end: offset, display: r.display ?? String(r.value) };
     },
     encode(value, values) {
       opts.encode?.(value, values);
@@ -1672,6 +1673,7 @@ const verText = (n: number) =>
 let BODY_BY_NAME: Map<string, BodySpec> | undefined;
 const bodyByName = (): Map<string, BodySpec> => (BODY_BY_NAME ??= new Map(BODIES.map((b) => [b.name, b])));
 const SUMMARY_FIELDS = new WeakMap<readonly Field[], Field[]>();
+const REGISTER_NAME = /^x\d+$/;
 /** The summary fields of a layout (cached). */
 function summaryFieldsOf(layout: readonly Field[]): Field[] {
   let f = SUMMARY_FIELDS.get(layout);
@@ -1703,18 +1705,16 @@ function summaryText(msg: Message): string {
   }
   const body = bodyByName().get(msg.name);
   const layout = body ? layoutFor(body, msg.kind) : undefined;
-  const seen = new Set<string>();
+  let seen: string[] | undefined;
   const ctx = SUMMARY_CTX as { recordKind: string; dialect: string } & DecodeContext;
   ctx.recordKind = msg.kind;
   ctx.dialect = msg.dialect;
   for (const f of layout ? summaryFieldsOf(layout) : []) {
-    if (seen.has(f.name) || (f.when && !f.when(v, ctx))) continue;
+    if (seen?.includes(f.name)) continue;
     const val = v[f.name];
-    if (val === undefined) continue;
-    seen.add(f.name);
-    if (f.name.length > 1 && f.name[0] === "x" && /^x\d+$/.test(f.name) && (val === 0 || val === 0n)) {
-      continue;
-    }
+    if (val === undefined || (f.when && !f.when(v, ctx))) continue;
+    (seen ??= []).push(f.name);
+    if ((val === 0 || val === 0n) && REGISTER_NAME.test(f.name)) continue;
     if (f.kind === "nested") {
       if (typeof val === "object" && val !== null && "summary" in val) {
         const m = val as unknown as Message;

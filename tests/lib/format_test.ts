@@ -1,0 +1,68 @@
+import { equal } from "node:assert/strict";
+import fc from "fast-check";
+import { encodeSummaryLine, summaryLine, summaryLineMaxBytes } from "../../lib/format.ts";
+import { CaptureReader } from "../../lib/pcap/mod.ts";
+import { DecodeSession, defaultRegistry } from "../../lib/codec/mod.ts";
+import { type CaptureRecord, makeRecord } from "../../lib/record.ts";
+
+const dec = new TextDecoder();
+
+function bytesLine(no: number, r: CaptureRecord, t0: bigint, info: string): string {
+  const out = new Uint8Array(summaryLineMaxBytes(info) + 8).fill(0xff);
+  const end = encodeSummaryLine(out, 4, no, r, t0, info);
+  return dec.decode(out.subarray(4, end));
+}
+
+Deno.test("encodeSummaryLine writes exactly the UTF-8 of summaryLine plus a newline (fast-check)", () => {
+  const id = fc.option(fc.integer({ min: 0, max: 0xfffff }), { nil: undefined });
+  const record = fc.record({
+    ts: fc.bigInt({ min: -(1n << 60n), max: 1n << 62n }),
+    sender: fc.constantFrom("driver", "device", "unknown"),
+    protocol: fc.constantFrom(undefined, "virtio-msg", "ffa", "rpmb", "scmi", "virtio-iommu"),
+    bus: id,
+    device: id,
+    src: id,
+    dst: id,
+    queue: id,
+  });
+  fc.assert(
+    fc.property(
+      record,
+      fc.integer({ min: 1, max: 2 ** 40 }),
+      fc.bigInt({ min: -(1n << 60n), max: 1n << 62n }),
+      fc.string({ unit: "grapheme", maxLength: 200 }),
+      (x, no, t0, info) => {
+        const ch: CaptureRecord["channel"] = {};
+        for (const k of ["bus", "device", "src", "dst", "queue"] as const) {
+          if (x[k] !== undefined) ch[k] = x[k];
+        }
+        const r = makeRecord(new Uint8Array(1), {
+          timestampNs: x.ts,
+          sender: x.sender as CaptureRecord["sender"],
+          channel: ch,
+          ...(x.protocol ? { protocol: x.protocol as CaptureRecord["protocol"] & string } : {}),
+        });
+        equal(bytesLine(no, r, t0, info), summaryLine(no, r, t0, info) + "\n");
+      },
+    ),
+    { numRuns: 5000 },
+  );
+});
+
+Deno.test("encodeSummaryLine matches summaryLine on every record of the fixtures", async () => {
+  let n = 0;
+  for (const f of ["pcap/five_protocols.pcapng", "sim/virtio-msg-ffa.pcapng", "demo/demo.pcapng"]) {
+    const file = await Deno.open(new URL(`../../fixtures/${f}`, import.meta.url));
+    const session = new DecodeSession(defaultRegistry(), { tree: false, pairing: "needed" });
+    let t0: bigint | undefined;
+    for await (const batch of new CaptureReader(file.readable).batches()) {
+      for (const r of batch) {
+        t0 ??= r.timestampNs;
+        const info = session.decode(r)?.summary ?? "";
+        n++;
+        equal(bytesLine(n, r, t0, info), summaryLine(n, r, t0, info) + "\n");
+      }
+    }
+  }
+  equal(n >= 50, true, `${n} records`);
+});
