@@ -10,31 +10,36 @@
  */
 import { CaptureReader } from "../lib/pcap/mod.ts";
 import { DecodeSession, defaultRegistry } from "../lib/codec/mod.ts";
-import { summaryLine } from "../lib/format.ts";
+import { ByteSink } from "../lib/format.ts";
 
 const file = Deno.args[0] ?? "bench/out/mixed_1m.pcapng";
-const session = new DecodeSession(defaultRegistry(), { tree: false, pairing: "needed" });
+// The same path as `vioscope decode FILE`: values-only decoding, summaries written straight into the
+// output bytes.
+const session = new DecodeSession(defaultRegistry(), { tree: false, pairing: "needed", summaries: false });
 const sink = await Deno.open("/dev/null", { write: true });
-const w = sink.writable.getWriter();
-const enc = new TextEncoder();
+const out = new ByteSink(1 << 17);
 let n = 0;
 let bytes = 0;
 let peak = 0;
 const t0 = performance.now();
 let first: bigint | undefined;
 for await (const batch of new CaptureReader((await Deno.open(file)).readable).batches()) {
-  const lines: string[] = [];
   for (const r of batch) {
     first ??= r.timestampNs;
     const m = session.decode(r);
-    lines.push(summaryLine(++n, r, first, m ? m.summary : ""));
+    out.summaryPrefix(++n, r, first);
+    if (m) session.summaryTo(out, m);
+    out.newline();
+    if (out.off >= 65536) {
+      bytes += out.off;
+      await sink.write(out.take());
+    }
   }
-  const chunk = enc.encode(lines.join("\n") + "\n");
-  bytes += chunk.length;
-  await w.write(chunk);
   const rss = Deno.memoryUsage().rss;
   if (rss > peak) peak = rss;
 }
+bytes += out.off;
+await sink.write(out.take());
 const dt = (performance.now() - t0) / 1000;
 console.log(
   `${n} messages in ${dt.toFixed(2)} s = ${(n / dt / 1e6).toFixed(2)} M messages/s; ` +

@@ -5,7 +5,7 @@
  * @module
  */
 import type { CaptureRecord } from "../lib/record.ts";
-import { encodeSummaryLine, summaryLineMaxBytes } from "../lib/format.ts";
+import { ByteSink, encodeSummaryLine, summaryLineMaxBytes } from "../lib/format.ts";
 
 /** A user-facing error: printed as one line without a stack trace, exit code 2. */
 export class UserError extends Error {
@@ -82,8 +82,8 @@ const encoder = new TextEncoder();
  */
 export class TextOut {
   #writer: WritableStreamDefaultWriter<Uint8Array>;
-  #buf = new Uint8Array(BUFFER);
-  #off = 0;
+  /** Pending output; summaries and lines are written straight into it. */
+  readonly sink: ByteSink = new ByteSink(2 * BUFFER);
   /** @param stream Where to write; standard output by default. */
   constructor(stream: WritableStream<Uint8Array> = Deno.stdout.writable) {
     this.#writer = stream.getWriter();
@@ -101,10 +101,11 @@ export class TextOut {
    * @returns Whether to flush.
    */
   put(line: string): boolean {
-    this.#room(3 * line.length + 1);
-    this.#off += encoder.encodeInto(line, this.#buf.subarray(this.#off)).written;
-    this.#buf[this.#off++] = 0x0a;
-    return this.#off >= BUFFER;
+    const s = this.sink;
+    s.room(3 * line.length + 1);
+    s.off += encoder.encodeInto(line, s.buf.subarray(s.off)).written;
+    s.buf[s.off++] = 0x0a;
+    return s.off >= BUFFER;
   }
   /**
    * Queues a summary line (see `summaryLine`) without waiting; true when the caller should `flush()`.
@@ -115,22 +116,15 @@ export class TextOut {
    * @returns Whether to flush.
    */
   summary(no: number, r: CaptureRecord, t0: bigint, info: string): boolean {
-    this.#room(summaryLineMaxBytes(info));
-    this.#off = encodeSummaryLine(this.#buf, this.#off, no, r, t0, info);
-    return this.#off >= BUFFER;
-  }
-  /** Makes room for n more bytes (pending bytes stay in order). */
-  #room(n: number): void {
-    if (this.#off + n <= this.#buf.length) return;
-    const next = new Uint8Array(Math.max(2 * BUFFER, this.#off + n));
-    next.set(this.#buf.subarray(0, this.#off));
-    this.#buf = next;
+    const s = this.sink;
+    s.room(summaryLineMaxBytes(info));
+    s.off = encodeSummaryLine(s.buf, s.off, no, r, t0, info);
+    return s.off >= BUFFER;
   }
   /** Writes out everything queued. */
   async flush(): Promise<void> {
-    if (this.#off === 0) return;
-    const bytes = this.#buf.slice(0, this.#off);
-    this.#off = 0;
+    if (this.sink.off === 0) return;
+    const bytes = this.sink.take();
     try {
       await this.#writer.write(bytes);
     } catch (e) {

@@ -102,6 +102,8 @@ async function runDecode(file: string, o: DecodeOptions): Promise<void> {
     ...(await sessionOptions(o)),
     tree,
     pairing: tree ? "all" : "needed",
+    // Summary lines only: each summary is written straight into the output bytes.
+    summaries: tree || !!filter,
   });
   const out = new TextOut();
   const { batches } = await readInput(file, inputOptions(o));
@@ -122,12 +124,17 @@ async function runDecode(file: string, o: DecodeOptions): Promise<void> {
           await out.line(o.json ? (shown++ > 0 ? "," : "") + text : text);
           continue;
         }
-        const info = r.annotation !== undefined
-          ? annotationText(r)
-          : msg
-          ? msg.summary
-          : `${r.data.length} bytes${r.protocol ? "" : " (unknown protocol)"}`;
-        if (out.summary(no, r, t0, info)) await out.flush();
+        if (msg && r.annotation === undefined) {
+          out.sink.summaryPrefix(no, r, t0);
+          session.summaryTo(out.sink, msg);
+          out.sink.newline();
+          if (out.sink.off >= 65536) await out.flush();
+        } else {
+          const info = r.annotation !== undefined
+            ? annotationText(r)
+            : `${r.data.length} bytes${r.protocol ? "" : " (unknown protocol)"}`;
+          if (out.summary(no, r, t0, info)) await out.flush();
+        }
         if (msg && o.verbose) await out.line(describe(msg, 4) + "\n");
         if (o.hex) await out.line((msg ? hexDump(msg) : bytesToHex(r.data)) + "\n");
       }

@@ -59,17 +59,34 @@ export function displayInt(f: IntField, v: number | bigint): string {
     return n === undefined ? `${base} (unknown)` : `${base} (${n})`;
   }
   if (f.flags) {
+    // Flag words repeat (device status, feature bits): their text is cached per field.
+    let cache = FLAG_TEXT.get(f);
+    if (!cache) FLAG_TEXT.set(f, cache = new Map());
+    let text = cache.get(v);
+    if (text === undefined) {
+      text = flagText(f, v, base);
+      if (cache.size >= 256) cache.clear();
+      cache.set(v, text);
+    }
+    return text;
+  }
+  return base;
+}
+
+const FLAG_TEXT = new WeakMap<IntField, Map<number | bigint, string>>();
+
+function flagText(f: IntField, v: number | bigint, base: string): string {
+  {
     const info = intInfo(f);
     const names: string[] = [];
     for (let i = 0; i < info.flagNames.length; i++) {
       const on = info.flagMask !== null && typeof v === "number"
         ? (v & info.flagMask[i]!) !== 0
-        : (BigInt(v) & BigInt(f.flags[info.flagNames[i]!]!)) !== 0n;
+        : (BigInt(v) & BigInt(f.flags![info.flagNames[i]!]!)) !== 0n;
       if (on) names.push(info.flagNames[i]!);
     }
     return names.length ? `${base} (${names.join("|")})` : base;
   }
-  return base;
 }
 
 /**
@@ -455,7 +472,7 @@ function subFields(
     for (let i = 0; i < info.flagKeys.length; i++) {
       const on = info.flagMask !== null && typeof v === "number"
         ? (v & info.flagMask[i]!) !== 0
-        : (BigInt(v) & BigInt(f.flags[info.flagNames[i]!]!)) !== 0n;
+        : (BigInt(v) & BigInt(f.flags![info.flagNames[i]!]!)) !== 0n;
       values[info.flagKeys[i]!] = on;
       kids.push({
         name: `${name}.${info.flagNames[i]}`,

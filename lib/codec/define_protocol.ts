@@ -24,6 +24,7 @@ import { displayInt, walk, type WalkState } from "./_decode.ts";
 import { ByteWriter, encodeFields, type EncodeState } from "./_encode.ts";
 import { bytesToHex, hex, viewOf, writeInt } from "./_values.ts";
 import { type CompiledLayout, compileLayout } from "./_compile.ts";
+import { StringSink, type SummarySink } from "./sink.ts";
 
 /** Options for {@linkcode Codec.decode}. */
 export interface DecodeOptions {
@@ -41,6 +42,12 @@ export interface DecodeOptions {
    * @default {true}
    */
   tree?: boolean;
+  /**
+   * Compute `msg.summary` (default true). False leaves it empty for the caller to write later with
+   * {@linkcode Codec.summarizeTo} (what `vioscope decode` does, straight into its output bytes).
+   * @default {true}
+   */
+  summary?: boolean;
 }
 
 const KINDS: readonly MessageKind[] = ["request", "response", "event"];
@@ -136,6 +143,7 @@ export class Codec implements CodecLike {
       options: options.options ?? NONE,
       depth: 0,
       tree: options.tree ?? true,
+      summary: options.summary ?? true,
     };
     if (options.request) ctx.request = options.request;
     const msg = this.decodeWith(record.data, ctx, options.tree ?? true);
@@ -305,7 +313,7 @@ export class Codec implements CodecLike {
     };
     if (tail) msg.tail = tail;
     this.spec.postDecode?.(msg, ctx);
-    msg.summary = this.summarize(msg, body);
+    if (ctx.summary !== false) msg.summary = this.summarize(msg, body);
     return msg;
   }
 
@@ -327,9 +335,11 @@ export class Codec implements CodecLike {
             ...(b.enum ? { enum: b.enum } : {}),
             hex: !!b.hex,
           };
-          return { key: k, label: b.summary ?? k, field };
+          const label = b.summary ?? k;
+          return { key: k, label, eq: ` ${label}=`, field };
         }
-        return { key: k, label: f && typeof f.summary === "string" ? f.summary : k, field: f };
+        const label = f && typeof f.summary === "string" ? f.summary : k;
+        return { key: k, label, eq: ` ${label}=`, field: f };
       });
       this.#headerPlans.set(dialect, p);
     }
@@ -421,7 +431,7 @@ export class Codec implements CodecLike {
     };
     if (tail) msg.tail = tail;
     this.spec.postDecode?.(msg, ctx);
-    msg.summary = this.summarize(msg, body);
+    if (ctx.summary !== false) msg.summary = this.summarize(msg, body);
     return msg;
   }
 
@@ -445,21 +455,34 @@ export class Codec implements CodecLike {
    * @returns Text.
    */
   summarize(msg: Message, body = this.#byName.get(msg.name)): string {
-    let s = msg.name;
-    if (msg.kind !== "request" && msg.kind !== "unknown") s += msg.kind === "response" ? " rsp" : " evt";
-    const text = this.spec.summaryText?.(msg);
-    if (text !== undefined) s += text;
+    const out = new StringSink();
+    this.summarizeTo(out, msg, body);
+    return out.value;
+  }
+
+  /**
+   * Writes the one-line summary into a sink piece by piece (the same text as `summarize`).
+   * @param out The sink.
+   * @param msg Message.
+   * @param body Its body.
+   */
+  summarizeTo(out: SummarySink, msg: Message, body = this.#byName.get(msg.name)): void {
+    out.text(msg.name);
+    if (msg.kind !== "request" && msg.kind !== "unknown") out.text(msg.kind === "response" ? " rsp" : " evt");
+    const spec = this.spec;
+    let text: string | undefined;
+    if (spec.summaryWrite) spec.summaryWrite(out, msg);
+    else if ((text = spec.summaryText?.(msg)) !== undefined) out.text(text);
     else {
-      s += summaryFields(this.#headerSummary(msg.dialect), msg.values);
+      summaryFields(out, this.#headerSummary(msg.dialect), msg.values);
       const layout = body ? layoutFor(body, msg.kind) : undefined;
-      if (layout) s += summaryFields(summaryPlan(layout), msg.values);
+      if (layout) summaryFields(out, summaryPlan(layout), msg.values);
     }
-    if (msg.notes?.length) s += ` [${msg.notes.join(", ")}]`;
+    if (msg.notes?.length) out.text(` [${msg.notes.join(", ")}]`);
     if (msg.issues.length) {
       const worst = msg.issues.find((i) => i.code !== "reserved-nonzero" && i.code !== "unknown-message");
-      if (worst) s += msg.truncated ? " [Malformed: truncated]" : " [Malformed]";
+      if (worst) out.text(msg.truncated ? " [Malformed: truncated]" : " [Malformed]");
     }
-    return s;
   }
 
   /**
@@ -704,6 +727,8 @@ function headerBit(hdr: readonly Field[], key: string): BitSpec | undefined {
 interface SummaryItem {
   key: string;
   label: string;
+  /** `" label="`. */
+  eq: string;
   field: Field | undefined;
 }
 
@@ -712,28 +737,32 @@ const PLANS = new WeakMap<readonly Field[], SummaryItem[]>();
 function summaryPlan(fields: readonly Field[]): SummaryItem[] {
   let p = PLANS.get(fields);
   if (!p) {
-    p = fields.filter((f) => f.summary).map((f) => ({
-      key: f.name,
-      label: typeof f.summary === "string" ? f.summary : f.name,
-      field: f,
-    }));
+    p = fields.filter((f) => f.summary).map((f) => {
+      const label = typeof f.summary === "string" ? f.summary : f.name;
+      return { key: f.name, label, eq: ` ${label}=`, field: f };
+    });
     PLANS.set(fields, p);
   }
   return p;
 }
 
-function summaryFields(plan: SummaryItem[], values: ValueMap): string {
-  let s = "";
+function summaryFields(out: SummarySink, plan: SummaryItem[], values: ValueMap): void {
   for (let i = 0; i < plan.length; i++) {
     const it = plan[i]!;
     const v = values[it.key];
     if (v === undefined) continue;
     const f = it.field;
-    if (typeof v === "number" && f?.kind === "int" && !f.enum && !f.flags && !f.hex) {
-      s += " " + it.label + "=" + v;
-    } else if (f?.kind === "nested" && typeof v === "object" && "summary" in (v as object)) {
-      s += ` [${(v as unknown as Message).protocol} ${(v as unknown as Message).summary}]`;
-    } else s += " " + it.label + "=" + short(f, v);
+    if (f?.kind === "nested" && typeof v === "object" && "summary" in (v as object)) {
+      out.text(" [");
+      out.text((v as unknown as Message).protocol);
+      out.text(" ");
+      out.text((v as unknown as Message).summary);
+      out.text("]");
+      continue;
+    }
+    out.text(it.eq);
+    out.text(
+      typeof v === "number" && f?.kind === "int" && !f.enum && !f.flags && !f.hex ? String(v) : short(f, v),
+    );
   }
-  return s;
 }

@@ -21,3 +21,4 @@ export * from "./registry.ts";
 export * from "./describe.ts";
 export * from "./protocols/mod.ts";
 export * from "./session.ts";
+export * from "./sink.ts";

@@ -7,6 +7,7 @@
 import type { CaptureRecord, ProtocolTag } from "../record.ts";
 import type { Registry } from "./registry.ts";
 import type { Codec } from "./define_protocol.ts";
+import type { SummarySink } from "./sink.ts";
 import type { Message, StreamTracker } from "./types.ts";
 
 /** Options of a {@linkcode DecodeSession}. */
@@ -32,6 +33,12 @@ export interface DecodeSessionOptions {
    * @default {"all"}
    */
   pairing?: "all" | "needed";
+  /**
+   * Compute `msg.summary` while decoding (default true). False leaves it empty; write it with
+   * {@linkcode DecodeSession.summaryTo} (faster when the summary goes straight to output bytes).
+   * @default {true}
+   */
+  summaries?: boolean;
 }
 
 /** Decodes records in capture order with pairing and stream state. */
@@ -46,6 +53,7 @@ export class DecodeSession {
     dialects: Readonly<Partial<Record<ProtocolTag, string>>>;
     options: Readonly<Record<string, unknown>>;
     tree: boolean;
+    summary: boolean;
   };
 
   /**
@@ -60,7 +68,19 @@ export class DecodeSession {
       dialects: options.dialects ?? {},
       options: options.options ?? {},
       tree: options.tree ?? true,
+      summary: options.summaries ?? true,
     };
+  }
+
+  /**
+   * Writes a message's summary into a sink: `msg.summary` when it was computed, else the codec
+   * writes it (see the `summaries` option).
+   * @param out The sink.
+   * @param msg A message this session decoded.
+   */
+  summaryTo(out: SummarySink, msg: Message): void {
+    if (msg.summary || this.#base.summary) out.text(msg.summary);
+    else this.registry.get(msg.protocol)!.summarizeTo(out, msg);
   }
 
   /**
@@ -100,7 +120,7 @@ export class DecodeSession {
     }
     if (tracker) {
       tracker.observe(msg);
-      msg.summary = codec.summarize(msg);
+      if (this.#base.summary) msg.summary = codec.summarize(msg);
     }
     return msg;
   }

@@ -7,6 +7,7 @@
  * @module
  */
 import type { CaptureRecord, MessageKind, ProtocolTag } from "../record.ts";
+import type { SummarySink } from "./sink.ts";
 
 /** Integer wire types. 64-bit values decode to `bigint`, the others to `number`. */
 export type IntType = "u8" | "u16" | "u32" | "u64" | "i8" | "i16" | "i32" | "i64";
@@ -264,6 +265,8 @@ export interface DecodeContext {
   depth: number;
   /** False when only values are wanted (no field tree): custom decoders may skip display text. */
   tree?: boolean;
+  /** False: leave `summary` empty; the caller writes it later with `Codec.summarizeTo`. */
+  summary?: boolean;
 }
 
 /** What the engine knows while encoding. */
@@ -346,6 +349,11 @@ export interface ProtocolSpec {
    * fields (notes and the malformed marker are still appended); undefined = the declared fields.
    */
   summaryText?: (msg: Message) => string | undefined;
+  /**
+   * The same text as `summaryText`, written piece by piece into a sink (used in preference to it;
+   * lets `vioscope decode` write summaries straight into its output bytes).
+   */
+  summaryWrite?: (out: SummarySink, msg: Message) => void;
   /**
    * Pairing key: a request and its response share it (scapy's hashret). `msg.record` is set when
    * decoding from records, so keys may use the channel.

@@ -1,6 +1,6 @@
 import { equal } from "node:assert/strict";
 import fc from "fast-check";
-import { encodeSummaryLine, summaryLine, summaryLineMaxBytes } from "../../lib/format.ts";
+import { ByteSink, encodeSummaryLine, summaryLine, summaryLineMaxBytes } from "../../lib/format.ts";
 import { CaptureReader } from "../../lib/pcap/mod.ts";
 import { DecodeSession, defaultRegistry } from "../../lib/codec/mod.ts";
 import { type CaptureRecord, makeRecord } from "../../lib/record.ts";
@@ -65,4 +65,42 @@ Deno.test("encodeSummaryLine matches summaryLine on every record of the fixtures
     }
   }
   equal(n >= 50, true, `${n} records`);
+});
+
+Deno.test("summaries written into a ByteSink by a lazy session equal the summary lines of an eager one", async () => {
+  let n = 0;
+  for (
+    const f of [
+      "pcap/five_protocols.pcapng",
+      "sim/virtio-msg-ffa.pcapng",
+      "sim/ffa-discovery.pcapng",
+      "sim/rpmb-program-key.pcapng",
+      "sim/scmi-clocks.pcapng",
+      "demo/demo.pcapng",
+      "diff/base.pcapng",
+    ]
+  ) {
+    const url = new URL(`../../fixtures/${f}`, import.meta.url);
+    const eager = new DecodeSession(defaultRegistry(), { tree: false, pairing: "needed" });
+    const lazy = new DecodeSession(defaultRegistry(), { tree: false, pairing: "needed", summaries: false });
+    const records: CaptureRecord[] = [];
+    for await (const batch of new CaptureReader((await Deno.open(url)).readable).batches()) {
+      records.push(...batch);
+    }
+    const t0 = records[0]!.timestampNs;
+    const sink = new ByteSink(16);
+    let want = "";
+    records.forEach((r, i) => {
+      const m = lazy.decode(r);
+      const e = eager.decode(r);
+      equal(m?.summary ?? "", "", "lazy sessions leave the summary empty");
+      sink.summaryPrefix(i + 1, r, t0);
+      if (m) lazy.summaryTo(sink, m);
+      sink.newline();
+      want += summaryLine(i + 1, r, t0, e?.summary ?? "") + "\n";
+      n++;
+    });
+    equal(dec.decode(sink.take()), want, f);
+  }
+  equal(n >= 60, true, `${n} records`);
 });

@@ -35,6 +35,7 @@ import type {
   Value,
   ValueMap,
 } from "../types.ts";
+import { StringSink, type SummarySink } from "../sink.ts";
 import type { CaptureRecord, MessageKind } from "../../record.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -1688,20 +1689,23 @@ const SUMMARY_CTX = {
   depth: 0,
 } as unknown as DecodeContext;
 
-function summaryText(msg: Message): string {
+function summaryWrite(out: SummarySink, msg: Message): void {
   const v = msg.values;
-  let s = "";
   if (msg.name === "FFA_VERSION") {
     const ver = v["version"];
-    return typeof ver === "number" ? ` ${verText(ver)}` : "";
+    if (typeof ver === "number") out.text(" " + verText(ver));
+    return;
   }
-  if (msg.name === "UNKNOWN" && typeof v["func"] === "number") s += ` func=${hex8(v["func"])}`;
-  if (typeof v["answers"] === "string" && v["answers"]) s += ` (${v["answers"]})`;
+  if (msg.name === "UNKNOWN" && typeof v["func"] === "number") out.text(` func=${hex8(v["func"])}`);
+  if (typeof v["answers"] === "string" && v["answers"]) out.text(` (${v["answers"]})`);
   if (typeof v["sender"] === "number" && typeof v["receiver"] === "number") {
-    s += ` ${hex4(v["sender"])}→${hex4(v["receiver"])}`;
+    out.text(" ");
+    out.text(hex4(v["sender"]));
+    out.text("→");
+    out.text(hex4(v["receiver"]));
   }
   if (typeof v["flags.framework"] === "number" && v["flags.framework"]) {
-    s += ` fwk=${FFA_FRAMEWORK_MESSAGES[Number(v["flags.type"])] ?? v["flags.type"]}`;
+    out.text(` fwk=${FFA_FRAMEWORK_MESSAGES[Number(v["flags.type"])] ?? v["flags.type"]}`);
   }
   const body = bodyByName().get(msg.name);
   const layout = body ? layoutFor(body, msg.kind) : undefined;
@@ -1718,33 +1722,55 @@ function summaryText(msg: Message): string {
     if (f.kind === "nested") {
       if (typeof val === "object" && val !== null && "summary" in val) {
         const m = val as unknown as Message;
-        s += ` [${m.protocol} ${m.summary}]`;
+        out.text(" [");
+        out.text(m.protocol);
+        out.text(" ");
+        out.text(m.summary);
+        out.text("]");
       }
       continue;
     }
     const label = typeof f.summary === "string" ? f.summary : f.name;
     if (f.name === "target" && f.kind === "int" && typeof val === "number") {
-      s += ` ${label}=${hex4(val >>> 16)}:${val & 0xffff}`;
+      out.text(` ${label}=${hex4(val >>> 16)}:${val & 0xffff}`);
     } else if (f.kind === "bytes" && f.uuid && val instanceof Uint8Array) {
-      s += ` ${label}=${val.every((b) => b === 0) ? "nil" : hexBytes(val.subarray(0, 4)) + "-…"}`;
-    } else if (f.name === "version" && typeof val === "number") s += ` ${verText(val)}`;
-    else s += ` ${label}=${fmtInt(f, val)}`;
+      out.text(" ");
+      out.text(label);
+      if (val.every((b) => b === 0)) out.text("=nil");
+      else {
+        out.text("=");
+        out.text(hexBytes(val.subarray(0, 4)));
+        out.text("-…");
+      }
+    } else if (f.name === "version" && typeof val === "number") out.text(` ${verText(val)}`);
+    else {
+      out.text(" ");
+      out.text(label);
+      out.text("=");
+      out.text(fmtInt(f, val));
+    }
   }
   if (typeof v["uuid"] === "string" && v["uuid"]) {
-    s += ` uuid=${v["uuid"] === "00000000-0000-0000-0000-000000000000" ? "nil" : v["uuid"]}`;
+    out.text(` uuid=${v["uuid"] === "00000000-0000-0000-0000-000000000000" ? "nil" : v["uuid"]}`);
   }
   if (typeof v["handle_lo"] === "number" && typeof v["handle_hi"] === "number") {
-    s += ` handle=${hexN((BigInt(v["handle_hi"]) << 32n) | BigInt(v["handle_lo"]), 0)}`;
+    out.text(` handle=${hexN((BigInt(v["handle_hi"]) << 32n) | BigInt(v["handle_lo"]), 0)}`);
   }
-  if (typeof v["text"] === "string" && v["text"]) s += ` ${JSON.stringify(v["text"])}`;
-  if (typeof v["lists"] === "string" && v["lists"]) s += ` ${v["lists"]}`;
+  if (typeof v["text"] === "string" && v["text"]) out.text(` ${JSON.stringify(v["text"])}`);
+  if (typeof v["lists"] === "string" && v["lists"]) out.text(` ${v["lists"]}`);
   if (Array.isArray(v["partitions"])) {
     const ps = v["partitions"] as unknown as ValueMap[];
-    s += ` partitions=[${ps.map((p) => hex4(Number(p["id"]))).join(",")}]`;
+    out.text(` partitions=[${ps.map((p) => hex4(Number(p["id"]))).join(",")}]`);
   }
-  if (v["nest"] === "busy") s += " [virtio-msg busy]";
-  if (msg.name === "FFA_MSG_SEND2") s += " (payload in TX buffer)";
-  return s;
+  if (v["nest"] === "busy") out.text(" [virtio-msg busy]");
+  if (msg.name === "FFA_MSG_SEND2") out.text(" (payload in TX buffer)");
+}
+
+/** The summary text as a string (what `summaryWrite` writes). */
+function summaryText(msg: Message): string {
+  const out = new StringSink();
+  summaryWrite(out, msg);
+  return out.value;
 }
 
 function prune(fields: FieldValue[]): FieldValue[] {
@@ -1812,6 +1838,7 @@ export const ffa = defineProtocol({
   recordPairKey: (r) => pairKeyOf(r, r.kind),
   responseNeedsRequest: true,
   summaryText,
+  summaryWrite,
   postDecode(msg) {
     if (msg.name === "UNKNOWN") {
       msg.issues.unshift({
