@@ -89,6 +89,9 @@ function flagText(f: IntField, v: number | bigint, base: string): string {
   }
 }
 
+/** A field condition (`Field.when`). */
+type Predicate = (values: ValueMap, ctx: DecodeContext) => boolean;
+
 /**
  * Walks a field list.
  * @param fields Declarations.
@@ -109,9 +112,16 @@ export function walk(
   values: ValueMap,
   out: FieldValue[] | null,
 ): { off: number; stopped: boolean } {
+  // Each distinct predicate is evaluated once per layout walk, as in compiled layouts (see Field.when).
+  let seen: Map<Predicate, boolean> | undefined;
+  const holds = (p: Predicate): boolean => {
+    let r = (seen ??= new Map()).get(p);
+    if (r === undefined) seen.set(p, r = p(values, st.ctx));
+    return r;
+  };
   for (const f of fields) {
     if (f.dialects && !f.dialects.includes(st.ctx.dialect)) continue;
-    if (f.when && !f.when(values, st.ctx)) continue;
+    if (f.when && !(f.whenAll ? f.whenAll.every(holds) : holds(f.when))) continue;
     const name = prefix + f.name;
     const label = f.label ?? f.name;
     switch (f.kind) {
