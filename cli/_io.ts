@@ -5,7 +5,7 @@
  * @module
  */
 import type { CaptureRecord } from "../lib/record.ts";
-import { ByteSink, encodeSummaryLine, summaryLineMaxBytes } from "../lib/format.ts";
+import { ByteSink } from "../lib/format.ts";
 
 /** A user-facing error: printed as one line without a stack trace, exit code 2. */
 export class UserError extends Error {
@@ -101,11 +101,9 @@ export class TextOut {
    * @returns Whether to flush.
    */
   put(line: string): boolean {
-    const s = this.sink;
-    s.room(3 * line.length + 1);
-    s.off += encoder.encodeInto(line, s.buf.subarray(s.off)).written;
-    s.buf[s.off++] = 0x0a;
-    return s.off >= BUFFER;
+    this.sink.text(line);
+    this.sink.newline();
+    return this.full;
   }
   /**
    * Queues a summary line (see `summaryLine`) without waiting; true when the caller should `flush()`.
@@ -116,10 +114,12 @@ export class TextOut {
    * @returns Whether to flush.
    */
   summary(no: number, r: CaptureRecord, t0: bigint, info: string): boolean {
-    const s = this.sink;
-    s.room(summaryLineMaxBytes(info));
-    s.off = encodeSummaryLine(s.buf, s.off, no, r, t0, info);
-    return s.off >= BUFFER;
+    this.sink.summaryPrefix(no, r, t0);
+    return this.put(info);
+  }
+  /** Whether enough is queued that the caller should `flush()`. */
+  get full(): boolean {
+    return this.sink.off >= BUFFER;
   }
   /** Writes out everything queued. */
   async flush(): Promise<void> {

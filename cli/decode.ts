@@ -128,7 +128,7 @@ async function runDecode(file: string, o: DecodeOptions): Promise<void> {
           out.sink.summaryPrefix(no, r, t0);
           session.summaryTo(out.sink, msg);
           out.sink.newline();
-          if (out.sink.off >= 65536) await out.flush();
+          if (out.full) await out.flush();
         } else {
           const info = r.annotation !== undefined
             ? annotationText(r)

@@ -5,13 +5,6 @@
  */
 import type { CaptureRecord, Channel } from "./record.ts";
 
-let lastBus: number | undefined;
-let lastDev: number | undefined;
-let lastSrc: number | undefined;
-let lastDst: number | undefined;
-let lastQueue: number | undefined;
-let lastText = "-";
-
 /**
  * Channel as compact text: `bus0/dev1/0x8001→0x8002/q0`, or `-` when nothing is known.
  *
@@ -27,16 +20,7 @@ let lastText = "-";
  * @returns Text.
  */
 export function formatChannel(ch: Channel): string {
-  if (
-    ch.src === lastSrc && ch.dst === lastDst && ch.device === lastDev && ch.bus === lastBus &&
-    ch.queue === lastQueue
-  ) return lastText;
-  lastBus = ch.bus;
-  lastDev = ch.device;
-  lastSrc = ch.src;
-  lastDst = ch.dst;
-  lastQueue = ch.queue;
-  return lastText = channelText(ch);
+  return channelEntry(ch).text;
 }
 
 function channelText(ch: Channel): string {
@@ -100,7 +84,7 @@ export function summaryLine(no: number, r: CaptureRecord, t0: bigint, info: stri
   return (n.length < 6 ? SPACES[6 - n.length] + n : n) + " " +
     (t.length < 12 ? SPACES[12 - t.length] + t : t) +
     " " + formatDirection(r) + " " + (PROTO_COLUMN[proto] ?? proto.padEnd(12)) + " " +
-    channelColumn(r.channel) +
+    channelEntry(r.channel).column +
     " " + info;
 }
 
@@ -109,58 +93,57 @@ const PROTO_COLUMN: Record<string, string> = Object.fromEntries(
   ["?", "virtio-msg", "ffa", "rpmb", "scmi", "virtio-iommu"].map((p) => [p, p.padEnd(12)]),
 );
 
-let lastColumnFor = "";
-let lastColumn = "";
-
-/** The channel text padded to the column width (cached like formatChannel). */
-function channelColumn(ch: Channel): string {
-  const text = formatChannel(ch);
-  if (text !== lastColumnFor) {
-    lastColumnFor = text;
-    lastColumn = text.padEnd(10);
-  }
-  return lastColumn;
-}
-
 const ENC = new TextEncoder();
-const BYTE_CACHE = new Map<string, Uint8Array>();
+/** The direction and protocol columns as bytes. */
+const DIRECTION_BYTES = {
+  driver: ENC.encode("drv→dev"),
+  device: ENC.encode("dev→drv"),
+  unknown: ENC.encode("   ?   "),
+};
+const PROTO_BYTES: Record<string, Uint8Array> = Object.fromEntries(
+  Object.entries(PROTO_COLUMN).map(([p, c]) => [p, ENC.encode(c)]),
+);
 
-/** UTF-8 bytes of a short, often-repeated text (directions, protocol and channel columns). */
-function bytesOf(text: string): Uint8Array {
-  let b = BYTE_CACHE.get(text);
-  if (!b) {
-    if (BYTE_CACHE.size > 4096) BYTE_CACHE.clear();
-    BYTE_CACHE.set(text, b = ENC.encode(text));
-  }
-  return b;
-}
-
-/** Channel columns (padded, as bytes) of the most recent channels, compared field by field. */
-interface ChannelKey {
+/** One cached channel: its text, the padded column, and the column as bytes. */
+interface ChannelEntry {
   bus: number | undefined;
   device: number | undefined;
   src: number | undefined;
   dst: number | undefined;
   queue: number | undefined;
+  text: string;
+  column: string;
+  bytes: Uint8Array;
 }
-const CHANNELS: { ch: ChannelKey; bytes: Uint8Array }[] = [];
+/** The most recent channels (captures alternate between a few), compared field by field. */
+const CHANNELS: ChannelEntry[] = [];
 let nextChannel = 0;
 
-function channelBytes(ch: Channel): Uint8Array {
+function channelEntry(ch: Channel): ChannelEntry {
   for (let i = 0; i < CHANNELS.length; i++) {
-    const c = CHANNELS[i]!.ch;
+    const c = CHANNELS[i]!;
     if (
-      (c.src === ch.src && c.dst === ch.dst && c.device === ch.device && c.bus === ch.bus &&
-        c.queue === ch.queue)
-    ) return CHANNELS[i]!.bytes;
+      c.src === ch.src && c.dst === ch.dst && c.device === ch.device && c.bus === ch.bus &&
+      c.queue === ch.queue
+    ) {
+      return c;
+    }
   }
+  const text = channelText(ch);
+  const column = text.padEnd(10);
   const entry = {
-    ch: { bus: ch.bus, device: ch.device, src: ch.src, dst: ch.dst, queue: ch.queue },
-    bytes: bytesOf(channelText(ch).padEnd(10)),
+    bus: ch.bus,
+    device: ch.device,
+    src: ch.src,
+    dst: ch.dst,
+    queue: ch.queue,
+    text,
+    column,
+    bytes: ENC.encode(column),
   };
   if (CHANNELS.length < 8) CHANNELS.push(entry);
   else CHANNELS[nextChannel++ & 7] = entry;
-  return entry.bytes;
+  return entry;
 }
 
 function putBytes(out: Uint8Array, off: number, b: Uint8Array): number {
@@ -182,39 +165,8 @@ function putInt(out: Uint8Array, off: number, n: number, width: number): number 
   return off + digits;
 }
 
-/**
- * Most bytes {@linkcode encodeSummaryLine} can write for a given Info text (with the newline).
- * @param info The Info text.
- * @returns Byte count.
- */
-export function summaryLineMaxBytes(info: string): number {
-  return 160 + 3 * info.length;
-}
-
-/**
- * Writes {@linkcode summaryLine}'s text plus a newline as UTF-8 straight into a byte buffer: the same
- * bytes as encoding the string, without building it (the hot path of `vioscope decode`).
- * @param out Buffer with at least `summaryLineMaxBytes(info)` bytes free after `off`.
- * @param off Where to write.
- * @param no Record number (1-based).
- * @param r Record.
- * @param t0 Timestamp of the first record.
- * @param info The Info text.
- * @returns The offset after the newline.
- */
-export function encodeSummaryLine(
-  out: Uint8Array,
-  off: number,
-  no: number,
-  r: CaptureRecord,
-  t0: bigint,
-  info: string,
-): number {
-  off = putSummaryPrefix(out, off, no, r, t0);
-  off += ENC.encodeInto(info, out.subarray(off)).written;
-  out[off++] = 0x0a;
-  return off;
-}
+/** Most bytes the columns before the Info text take (numbers up to 2^53, the widest channel). */
+const PREFIX_MAX = 200;
 
 /** Writes the columns before the Info text (number, time, direction, protocol, channel, space). */
 function putSummaryPrefix(out: Uint8Array, off: number, no: number, r: CaptureRecord, t0: bigint): number {
@@ -231,15 +183,19 @@ function putSummaryPrefix(out: Uint8Array, off: number, no: number, r: CaptureRe
     off += 6;
   } else {
     const t = formatSeconds(d);
-    off = putBytes(out, off, bytesOf(t.length < 12 ? SPACES[12 - t.length] + t : t));
+    off += ENC.encodeInto(t.length < 12 ? SPACES[12 - t.length] + t : t, out.subarray(off)).written;
   }
   out[off++] = 0x20;
-  off = putBytes(out, off, bytesOf(formatDirection(r)));
+  off = putBytes(
+    out,
+    off,
+    r.sender === "driver" || r.sender === "device" ? DIRECTION_BYTES[r.sender] : DIRECTION_BYTES.unknown,
+  );
   out[off++] = 0x20;
   const proto = r.protocol ?? "?";
-  off = putBytes(out, off, bytesOf(PROTO_COLUMN[proto] ?? proto.padEnd(12)));
+  off = putBytes(out, off, PROTO_BYTES[proto] ?? ENC.encode(proto.padEnd(12)));
   out[off++] = 0x20;
-  off = putBytes(out, off, channelBytes(r.channel));
+  off = putBytes(out, off, channelEntry(r.channel).bytes);
   out[off++] = 0x20;
   return off;
 }
@@ -272,6 +228,8 @@ export class ByteSink {
    * @param s The text.
    */
   text(s: string): void {
+    // A summary arrives in many short pieces: a plain loop beats TextEncoder.encodeInto, whose
+    // per-call cost (a subarray and a native call) made whole-file decoding 20–40 % slower here.
     const n = s.length;
     this.room(3 * n);
     const b = this.buf;
@@ -304,7 +262,7 @@ export class ByteSink {
    * @param t0 First timestamp.
    */
   summaryPrefix(no: number, r: CaptureRecord, t0: bigint): void {
-    this.room(160);
+    this.room(PREFIX_MAX);
     this.off = putSummaryPrefix(this.buf, this.off, no, r, t0);
   }
   /** Appends a newline. */

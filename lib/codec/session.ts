@@ -100,8 +100,7 @@ export class DecodeSession {
       : undefined;
     if (early !== undefined) {
       // The key is known before decoding: a response is decoded once, with its request.
-      let pend = this.#pending.get(codec.tag);
-      if (!pend) this.#pending.set(codec.tag, pend = new Map());
+      const pend = this.#pendingFor(codec);
       const req = record.kind === "response" ? pend.get(early) : undefined;
       if (req) {
         pend.delete(early);
@@ -125,6 +124,13 @@ export class DecodeSession {
     return msg;
   }
 
+  /** Requests waiting for their response, per protocol. */
+  #pendingFor(codec: Codec): Map<string, Message> {
+    let pend = this.#pending.get(codec.tag);
+    if (!pend) this.#pending.set(codec.tag, pend = new Map());
+    return pend;
+  }
+
   #remember(pend: Map<string, Message>, key: string, msg: Message): void {
     pend.delete(key);
     pend.set(key, msg);
@@ -137,8 +143,7 @@ export class DecodeSession {
     if (spec.pairKey && (this.#opts.pairing !== "needed" || spec.responseNeedsRequest)) {
       const key = spec.pairKey(msg);
       if (key !== undefined) {
-        let pend = this.#pending.get(codec.tag);
-        if (!pend) this.#pending.set(codec.tag, pend = new Map());
+        const pend = this.#pendingFor(codec);
         if (msg.kind === "request") this.#remember(pend, key, msg);
         else if (msg.kind === "response") {
           const req = pend.get(key);

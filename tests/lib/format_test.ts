@@ -1,19 +1,23 @@
 import { equal } from "node:assert/strict";
 import fc from "fast-check";
-import { ByteSink, encodeSummaryLine, summaryLine, summaryLineMaxBytes } from "../../lib/format.ts";
+import { ByteSink, formatChannel, summaryLine } from "../../lib/format.ts";
 import { CaptureReader } from "../../lib/pcap/mod.ts";
 import { DecodeSession, defaultRegistry } from "../../lib/codec/mod.ts";
 import { type CaptureRecord, makeRecord } from "../../lib/record.ts";
 
 const dec = new TextDecoder();
 
+/** The line a ByteSink writes (columns, then the Info text), starting in a buffer that must grow. */
 function bytesLine(no: number, r: CaptureRecord, t0: bigint, info: string): string {
-  const out = new Uint8Array(summaryLineMaxBytes(info) + 8).fill(0xff);
-  const end = encodeSummaryLine(out, 4, no, r, t0, info);
-  return dec.decode(out.subarray(4, end));
+  const sink = new ByteSink(8);
+  sink.text("x");
+  sink.summaryPrefix(no, r, t0);
+  sink.text(info);
+  sink.newline();
+  return dec.decode(sink.take()).slice(1);
 }
 
-Deno.test("encodeSummaryLine writes exactly the UTF-8 of summaryLine plus a newline (fast-check)", () => {
+Deno.test("ByteSink summary lines are exactly the UTF-8 of summaryLine plus a newline (fast-check)", () => {
   const id = fc.option(fc.integer({ min: 0, max: 0xfffff }), { nil: undefined });
   const record = fc.record({
     ts: fc.bigInt({ min: -(1n << 60n), max: 1n << 62n }),
@@ -49,7 +53,7 @@ Deno.test("encodeSummaryLine writes exactly the UTF-8 of summaryLine plus a newl
   );
 });
 
-Deno.test("encodeSummaryLine matches summaryLine on every record of the fixtures", async () => {
+Deno.test("ByteSink summary lines match summaryLine on every record of the fixtures", async () => {
   let n = 0;
   for (const f of ["pcap/five_protocols.pcapng", "sim/virtio-msg-ffa.pcapng", "demo/demo.pcapng"]) {
     const file = await Deno.open(new URL(`../../fixtures/${f}`, import.meta.url));
@@ -103,4 +107,28 @@ Deno.test("summaries written into a ByteSink by a lazy session equal the summary
     equal(dec.decode(sink.take()), want, f);
   }
   equal(n >= 60, true, `${n} records`);
+});
+
+Deno.test("formatChannel's cache of recent channels never returns another channel's text (fast-check)", () => {
+  const hex4 = (v: number | undefined) => v === undefined ? "?" : "0x" + v.toString(16).padStart(4, "0");
+  const expected = (c: CaptureRecord["channel"]) => {
+    const p: string[] = [];
+    if (c.bus !== undefined) p.push(`bus${c.bus}`);
+    if (c.device !== undefined) p.push(`dev${c.device}`);
+    if (c.src !== undefined || c.dst !== undefined) p.push(`${hex4(c.src)}→${hex4(c.dst)}`);
+    if (c.queue !== undefined) p.push(`q${c.queue}`);
+    return p.length ? p.join("/") : "-";
+  };
+  const small = fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined });
+  const channel = fc.record({ bus: small, device: small, src: small, dst: small, queue: small }).map((x) => {
+    const c: CaptureRecord["channel"] = {};
+    for (const k of ["bus", "device", "src", "dst", "queue"] as const) if (x[k] !== undefined) c[k] = x[k];
+    return c;
+  });
+  fc.assert(
+    fc.property(fc.array(channel, { minLength: 1, maxLength: 40 }), (chs) => {
+      for (const c of chs) equal(formatChannel(c), expected(c));
+    }),
+    { numRuns: 2000 },
+  );
 });

@@ -35,7 +35,7 @@ import type {
   Value,
   ValueMap,
 } from "../types.ts";
-import { StringSink, type SummarySink } from "../sink.ts";
+import type { SummarySink } from "../sink.ts";
 import type { CaptureRecord, MessageKind } from "../../record.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -1766,13 +1766,6 @@ function summaryWrite(out: SummarySink, msg: Message): void {
   if (msg.name === "FFA_MSG_SEND2") out.text(" (payload in TX buffer)");
 }
 
-/** The summary text as a string (what `summaryWrite` writes). */
-function summaryText(msg: Message): string {
-  const out = new StringSink();
-  summaryWrite(out, msg);
-  return out.value;
-}
-
 function prune(fields: FieldValue[]): FieldValue[] {
   const out: FieldValue[] = [];
   for (const f of fields) {
@@ -1837,7 +1830,6 @@ export const ffa = defineProtocol({
   pairKey: (msg) => msg.record ? pairKeyOf(msg.record, msg.kind) : "ffa",
   recordPairKey: (r) => pairKeyOf(r, r.kind),
   responseNeedsRequest: true,
-  summaryText,
   summaryWrite,
   postDecode(msg) {
     if (msg.name === "UNKNOWN") {
