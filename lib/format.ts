@@ -4,6 +4,7 @@
  * @module
  */
 import type { CaptureRecord, Channel } from "./record.ts";
+import { BytesSink } from "./sink.ts";
 
 /**
  * Channel as compact text: `bus0/dev1/0x8001→0x8002/q0`, or `-` when nothing is known.
@@ -201,60 +202,10 @@ function putSummaryPrefix(out: Uint8Array, off: number, no: number, r: CaptureRe
 }
 
 /**
- * A growable UTF-8 byte buffer that summaries can be written into piece by piece (it has the
- * `text` method of a codec summary sink), with summary-line columns written as bytes.
+ * A growable UTF-8 byte buffer that summaries can be written into piece by piece (a codec summary
+ * sink), with summary-line columns written as bytes.
  */
-export class ByteSink {
-  /** The bytes; `buf.subarray(0, off)` is the content. */
-  buf: Uint8Array;
-  /** Bytes written. */
-  off = 0;
-  /** @param size Initial capacity. */
-  constructor(size = 65536) {
-    this.buf = new Uint8Array(size);
-  }
-  /**
-   * Makes room for `n` more bytes.
-   * @param n Bytes.
-   */
-  room(n: number): void {
-    if (this.off + n <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(2 * this.buf.length, this.off + n));
-    next.set(this.buf.subarray(0, this.off));
-    this.buf = next;
-  }
-  /**
-   * Appends text as UTF-8.
-   * @param s The text.
-   */
-  text(s: string): void {
-    // A summary arrives in many short pieces: a plain loop beats TextEncoder.encodeInto, whose
-    // per-call cost (a subarray and a native call) made whole-file decoding 20–40 % slower here.
-    const n = s.length;
-    this.room(3 * n);
-    const b = this.buf;
-    let o = this.off;
-    for (let i = 0; i < n; i++) {
-      let c = s.charCodeAt(i);
-      if (c < 0x80) b[o++] = c;
-      else if (c < 0x800) {
-        b[o++] = 0xc0 | (c >> 6);
-        b[o++] = 0x80 | (c & 63);
-      } else if (c >= 0xd800 && c < 0xdc00 && i + 1 < n && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (s.charCodeAt(++i) - 0xdc00);
-        b[o++] = 0xf0 | (c >> 18);
-        b[o++] = 0x80 | ((c >> 12) & 63);
-        b[o++] = 0x80 | ((c >> 6) & 63);
-        b[o++] = 0x80 | (c & 63);
-      } else {
-        if (c >= 0xd800 && c < 0xe000) c = 0xfffd; // a lone surrogate, as TextEncoder writes it
-        b[o++] = 0xe0 | (c >> 12);
-        b[o++] = 0x80 | ((c >> 6) & 63);
-        b[o++] = 0x80 | (c & 63);
-      }
-    }
-    this.off = o;
-  }
+export class ByteSink extends BytesSink {
   /**
    * Appends the columns of a summary line before the Info text (see {@linkcode summaryLine}).
    * @param no Record number.

@@ -64,6 +64,7 @@ function nest(codec: CodecLike, area: Uint8Array, ctx: DecodeContext, name: stri
     options: ctx.options,
     depth: ctx.depth + 1,
   };
+  if (ctx.summary === false) inner.summary = false;
   const req = ctx.request?.values[name] as unknown as Message | undefined;
   if (req && typeof req === "object" && "protocol" in req) inner.request = req;
   return codec.decodeBytes(area, inner, false);

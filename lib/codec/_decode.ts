@@ -52,23 +52,23 @@ export function resolveLength(spec: LengthSpec, values: ValueMap, rest: number):
  * @returns Text.
  */
 export function displayInt(f: IntField, v: number | bigint): string {
-  const width = INT_SIZE[f.type] * 2;
-  const base = f.hex || f.flags ? hex(v, width) : String(v);
-  if (f.enum) {
-    const n = f.enum[Number(v)];
-    return n === undefined ? `${base} (unknown)` : `${base} (${n})`;
-  }
-  if (f.flags) {
+  if (f.flags && !f.enum) {
     // Flag words repeat (device status, feature bits): their text is cached per field.
     let cache = FLAG_TEXT.get(f);
     if (!cache) FLAG_TEXT.set(f, cache = new Map());
     let text = cache.get(v);
     if (text === undefined) {
-      text = flagText(f, v, base);
+      text = flagText(f, v, hex(v, INT_SIZE[f.type] * 2));
       if (cache.size >= 256) cache.clear();
       cache.set(v, text);
     }
     return text;
+  }
+  const width = INT_SIZE[f.type] * 2;
+  const base = f.hex || f.flags ? hex(v, width) : String(v);
+  if (f.enum) {
+    const n = f.enum[Number(v)];
+    return n === undefined ? `${base} (unknown)` : `${base} (${n})`;
   }
   return base;
 }
@@ -335,6 +335,7 @@ export function walk(
             options: st.ctx.options,
             depth: st.ctx.depth + 1,
           };
+          if (st.ctx.summary === false) innerCtx.summary = false;
           const innerReq = st.ctx.request?.values[f.name] as unknown as Message | undefined;
           if (innerReq && typeof innerReq === "object" && "protocol" in innerReq) innerCtx.request = innerReq;
           const inner = codec.decodeBytes(area, innerCtx, st.tree);

@@ -183,17 +183,29 @@ export function toJsonValue(v: Value | undefined): unknown {
 
 let lastData: Uint8Array | undefined;
 let lastView: DataView | undefined;
+let prevData: Uint8Array | undefined;
+let prevView: DataView | undefined;
 
 /**
- * A DataView over exactly `data`, cached for the most recent array: creating a DataView costs far
- * more than reading a field, and one message is usually read by several steps in a row.
+ * A DataView over exactly `data`, cached for the two most recent arrays (a message and the message
+ * nested in it): creating a DataView costs far more than reading a field, and one message is usually
+ * read by several steps in a row.
  * @param data Bytes.
  * @returns The view (offset 0 = `data[0]`).
  */
 export function viewOf(data: Uint8Array): DataView {
-  if (data !== lastData) {
-    lastView = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  if (data === lastData) return lastView!;
+  if (data === prevData) {
+    prevData = lastData;
     lastData = data;
+    const v = prevView!;
+    prevView = lastView;
+    lastView = v;
+    return v;
   }
-  return lastView!;
+  prevData = lastData;
+  prevView = lastView;
+  lastView = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  lastData = data;
+  return lastView;
 }

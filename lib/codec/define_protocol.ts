@@ -24,7 +24,7 @@ import { displayInt, walk, type WalkState } from "./_decode.ts";
 import { ByteWriter, encodeFields, type EncodeState } from "./_encode.ts";
 import { bytesToHex, hex, viewOf, writeInt } from "./_values.ts";
 import { type CompiledLayout, compileLayout } from "./_compile.ts";
-import { StringSink, type SummarySink } from "./sink.ts";
+import { type Lit, lit, StringSink, type SummarySink } from "./sink.ts";
 
 /** Options for {@linkcode Codec.decode}. */
 export interface DecodeOptions {
@@ -69,6 +69,10 @@ export class Codec implements CodecLike {
   /** Bodies by numeric key (`a * SMALL + b`) when every selector value is a small integer. */
   #byNum = new Map<number, BodySpec>();
   #headers = new Map<string, readonly Field[]>();
+  /** Message names as summary literals. */
+  #nameLits = new Map<string, Lit>();
+  /** The registry of the last decode that left summaries to the caller. */
+  #lazyRegistry: RegistryLike | undefined;
 
   /** @param spec The declaration. */
   constructor(spec: ProtocolSpec) {
@@ -83,6 +87,7 @@ export class Codec implements CodecLike {
         this.#byKey.set(key, b);
       }
       if (!this.#byName.has(b.name)) this.#byName.set(b.name, b);
+      if (!this.#nameLits.has(b.name)) this.#nameLits.set(b.name, lit(b.name));
     }
     if (spec.selectBy.length <= 2) {
       for (const [key, b] of this.#byKey) {
@@ -174,6 +179,7 @@ export class Codec implements CodecLike {
       depth: partial.depth ?? 0,
       tree,
     };
+    if (partial.summary === false) ctx.summary = false;
     if (partial.request) ctx.request = partial.request;
     return this.decodeWith(data, ctx, tree);
   }
@@ -187,6 +193,7 @@ export class Codec implements CodecLike {
    */
   decodeWith(data: Uint8Array, ctx: DecodeContext, tree: boolean): Message {
     const dialect = ctx.dialect;
+    if (ctx.summary === false) this.#lazyRegistry = ctx.registry;
     if (!tree) {
       const fast = this.#fast(data, ctx, dialect);
       if (fast) return fast;
@@ -335,11 +342,9 @@ export class Codec implements CodecLike {
             ...(b.enum ? { enum: b.enum } : {}),
             hex: !!b.hex,
           };
-          const label = b.summary ?? k;
-          return { key: k, label, eq: ` ${label}=`, field };
+          return summaryItem(k, b.summary ?? k, field);
         }
-        const label = f && typeof f.summary === "string" ? f.summary : k;
-        return { key: k, label, eq: ` ${label}=`, field: f };
+        return summaryItem(k, f && typeof f.summary === "string" ? f.summary : k, f);
       });
       this.#headerPlans.set(dialect, p);
     }
@@ -465,18 +470,27 @@ export class Codec implements CodecLike {
    * @param out The sink.
    * @param msg Message.
    * @param body Its body.
+   * @param registry The registry the message was decoded with (for nested messages decoded without a
+   *   summary); defaults to the one of the last such decode.
    */
-  summarizeTo(out: SummarySink, msg: Message, body = this.#byName.get(msg.name)): void {
-    out.text(msg.name);
-    if (msg.kind !== "request" && msg.kind !== "unknown") out.text(msg.kind === "response" ? " rsp" : " evt");
+  summarizeTo(
+    out: SummarySink,
+    msg: Message,
+    body = this.#byName.get(msg.name),
+    registry: RegistryLike | undefined = this.#lazyRegistry,
+  ): void {
+    const nl = this.#nameLits.get(msg.name);
+    if (nl) out.lit(nl);
+    else out.text(msg.name);
+    if (msg.kind !== "request" && msg.kind !== "unknown") out.lit(msg.kind === "response" ? RSP : EVT);
     const spec = this.spec;
     let text: string | undefined;
-    if (spec.summaryWrite) spec.summaryWrite(out, msg);
+    if (spec.summaryWrite) spec.summaryWrite(out, msg, registry);
     else if ((text = spec.summaryText?.(msg)) !== undefined) out.text(text);
     else {
-      summaryFields(out, this.#headerSummary(msg.dialect), msg.values);
+      summaryFields(out, this.#headerSummary(msg.dialect), msg.values, registry);
       const layout = body ? layoutFor(body, msg.kind) : undefined;
-      if (layout) summaryFields(out, summaryPlan(layout), msg.values);
+      if (layout) summaryFields(out, summaryPlan(layout), msg.values, registry);
     }
     if (msg.notes?.length) out.text(` [${msg.notes.join(", ")}]`);
     if (msg.issues.length) {
@@ -724,12 +738,56 @@ function headerBit(hdr: readonly Field[], key: string): BitSpec | undefined {
   return c?.kind === "int" ? c.bits?.find((b) => b.name === key.slice(dot + 1)) : undefined;
 }
 
+/** How a summary item writes its value. */
+const enum Mode {
+  /** An integer in decimal. */
+  Num,
+  /** An integer in `0x` hex. */
+  Hex,
+  /** A nested message. */
+  Nested,
+  /** Anything else (`short`). */
+  Other,
+}
+
 interface SummaryItem {
   key: string;
   label: string;
   /** `" label="`. */
-  eq: string;
+  eq: Lit;
   field: Field | undefined;
+  mode: Mode;
+}
+
+function summaryItem(key: string, label: string, f: Field | undefined): SummaryItem {
+  const mode = f?.kind === "nested"
+    ? Mode.Nested
+    : f?.kind === "int" && !f.enum && !f.flags
+    ? (f.hex ? Mode.Hex : Mode.Num)
+    : Mode.Other;
+  return { key, label, eq: lit(` ${label}=`), field: f, mode };
+}
+
+const RSP = lit(" rsp");
+const EVT = lit(" evt");
+const CLOSE = lit("]");
+const OPEN = new Map<string, Lit>();
+
+/**
+ * Writes a nested message's summary in brackets (` [virtio-msg GET_CONFIG …]`): its summary text, or,
+ * when it was decoded without one, its codec writes it.
+ * @param out The sink.
+ * @param m The nested message.
+ * @param registry The registry it was decoded with.
+ */
+export function writeNested(out: SummarySink, m: Message, registry: RegistryLike | undefined): void {
+  let open = OPEN.get(m.protocol);
+  if (!open) OPEN.set(m.protocol, open = lit(` [${m.protocol} `));
+  out.lit(open);
+  const codec = m.summary ? undefined : registry?.get(m.protocol);
+  if (codec) codec.summarizeTo(out, m, undefined, registry);
+  else out.text(m.summary);
+  out.lit(CLOSE);
 }
 
 const PLANS = new WeakMap<readonly Field[], SummaryItem[]>();
@@ -737,32 +795,47 @@ const PLANS = new WeakMap<readonly Field[], SummaryItem[]>();
 function summaryPlan(fields: readonly Field[]): SummaryItem[] {
   let p = PLANS.get(fields);
   if (!p) {
-    p = fields.filter((f) => f.summary).map((f) => {
-      const label = typeof f.summary === "string" ? f.summary : f.name;
-      return { key: f.name, label, eq: ` ${label}=`, field: f };
-    });
+    p = fields.filter((f) => f.summary).map((f) =>
+      summaryItem(f.name, typeof f.summary === "string" ? f.summary : f.name, f)
+    );
     PLANS.set(fields, p);
   }
   return p;
 }
 
-function summaryFields(out: SummarySink, plan: SummaryItem[], values: ValueMap): void {
+function summaryFields(
+  out: SummarySink,
+  plan: SummaryItem[],
+  values: ValueMap,
+  registry: RegistryLike | undefined,
+): void {
   for (let i = 0; i < plan.length; i++) {
     const it = plan[i]!;
     const v = values[it.key];
     if (v === undefined) continue;
-    const f = it.field;
-    if (f?.kind === "nested" && typeof v === "object" && "summary" in (v as object)) {
-      out.text(" [");
-      out.text((v as unknown as Message).protocol);
-      out.text(" ");
-      out.text((v as unknown as Message).summary);
-      out.text("]");
-      continue;
+    switch (it.mode) {
+      case Mode.Nested:
+        if (typeof v === "object" && "summary" in (v as object)) {
+          writeNested(out, v as unknown as Message, registry);
+          continue;
+        }
+        break;
+      case Mode.Num:
+        if (typeof v === "number") {
+          out.lit(it.eq);
+          out.num(v);
+          continue;
+        }
+        break;
+      case Mode.Hex:
+        if (typeof v === "number") {
+          out.lit(it.eq);
+          out.hex(v, 0);
+          continue;
+        }
+        break;
     }
-    out.text(it.eq);
-    out.text(
-      typeof v === "number" && f?.kind === "int" && !f.enum && !f.flags && !f.hex ? String(v) : short(f, v),
-    );
+    out.lit(it.eq);
+    out.text(short(it.field, v));
   }
 }

@@ -301,6 +301,8 @@ export interface CodecLike {
   ): Message;
   /** Encodes a message description. */
   encodeMessage(input: MessageInput, ctx: Partial<EncodeContext> & { registry: RegistryLike }): Uint8Array;
+  /** Writes a message's one-line summary into a sink. */
+  summarizeTo(out: SummarySink, msg: Message, body?: undefined, registry?: RegistryLike): void;
 }
 
 /** How a protocol classifies a decoded header. */
@@ -351,9 +353,10 @@ export interface ProtocolSpec {
   summaryText?: (msg: Message) => string | undefined;
   /**
    * The same text as `summaryText`, written piece by piece into a sink (used in preference to it;
-   * lets `vioscope decode` write summaries straight into its output bytes).
+   * lets `vioscope decode` write summaries straight into its output bytes). `registry` writes nested
+   * messages decoded without a summary (see `writeNested`).
    */
-  summaryWrite?: (out: SummarySink, msg: Message) => void;
+  summaryWrite?: (out: SummarySink, msg: Message, registry: RegistryLike | undefined) => void;
   /**
    * Pairing key: a request and its response share it (scapy's hashret). `msg.record` is set when
    * decoding from records, so keys may use the channel.

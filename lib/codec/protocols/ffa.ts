@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { defineProtocol, layoutFor } from "../define_protocol.ts";
+import { defineProtocol, layoutFor, writeNested } from "../define_protocol.ts";
 import { array, bytes, custom, group, i32, nested, u16, u32, u64, u8 } from "../fields.ts";
 import type { IntOptions } from "../fields.ts";
 import type {
@@ -32,10 +32,11 @@ import type {
   FieldValue,
   IntField,
   Message,
+  RegistryLike,
   Value,
   ValueMap,
 } from "../types.ts";
-import type { SummarySink } from "../sink.ts";
+import { type Lit, lit, type SummarySink } from "../sink.ts";
 import type { CaptureRecord, MessageKind } from "../../record.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -1673,13 +1674,38 @@ const verText = (n: number) =>
 /** Summary text after the name: ids, call answered, version, key fields, nested message. */
 let BODY_BY_NAME: Map<string, BodySpec> | undefined;
 const bodyByName = (): Map<string, BodySpec> => (BODY_BY_NAME ??= new Map(BODIES.map((b) => [b.name, b])));
-const SUMMARY_FIELDS = new WeakMap<readonly Field[], Field[]>();
 const REGISTER_NAME = /^x\d+$/;
-/** The summary fields of a layout (cached). */
-function summaryFieldsOf(layout: readonly Field[]): Field[] {
-  let f = SUMMARY_FIELDS.get(layout);
-  if (!f) SUMMARY_FIELDS.set(layout, f = layout.filter((x) => x.summary));
-  return f;
+
+/** How one summary field of a layout is written. */
+interface SummaryItem {
+  f: Field;
+  name: string;
+  /** `" label="`. */
+  eq: Lit;
+  /** `" label"`. */
+  sp: Lit;
+  /** A whole register (`x4`): left out when zero. */
+  reg: boolean;
+}
+/** The summary fields of a layout, and whether a name repeats among them (cached). */
+const SUMMARY_PLANS = new WeakMap<readonly Field[], { items: SummaryItem[]; repeats: boolean }>();
+function summaryPlanOf(layout: readonly Field[]): { items: SummaryItem[]; repeats: boolean } {
+  let p = SUMMARY_PLANS.get(layout);
+  if (!p) {
+    const items = layout.filter((x) => x.summary).map((f) => {
+      const label = typeof f.summary === "string" ? f.summary : f.name;
+      return {
+        f,
+        name: f.name,
+        eq: lit(` ${label}=`),
+        sp: lit(` ${label}`),
+        reg: REGISTER_NAME.test(f.name),
+      };
+    });
+    const repeats = new Set(items.map((i) => i.name)).size !== items.length;
+    SUMMARY_PLANS.set(layout, p = { items, repeats });
+  }
+  return p;
 }
 const SUMMARY_CTX = {
   recordKind: "unknown",
@@ -1688,66 +1714,83 @@ const SUMMARY_CTX = {
   options: {},
   depth: 0,
 } as unknown as DecodeContext;
+const SP = lit(" ");
+const ARROW = lit("→");
+const NIL = lit("=nil");
+const EQ = lit("=");
+const ELLIPSIS = lit("-…");
+const FUNC_EQ = lit(" func=");
+const COLON = lit(":");
 
-function summaryWrite(out: SummarySink, msg: Message): void {
+function summaryWrite(out: SummarySink, msg: Message, registry: RegistryLike | undefined): void {
   const v = msg.values;
   if (msg.name === "FFA_VERSION") {
     const ver = v["version"];
     if (typeof ver === "number") out.text(" " + verText(ver));
     return;
   }
-  if (msg.name === "UNKNOWN" && typeof v["func"] === "number") out.text(` func=${hex8(v["func"])}`);
+  if (msg.name === "UNKNOWN" && typeof v["func"] === "number") {
+    out.lit(FUNC_EQ);
+    out.hex(v["func"] >>> 0, 8);
+  }
   if (typeof v["answers"] === "string" && v["answers"]) out.text(` (${v["answers"]})`);
-  if (typeof v["sender"] === "number" && typeof v["receiver"] === "number") {
-    out.text(" ");
-    out.text(hex4(v["sender"]));
-    out.text("→");
-    out.text(hex4(v["receiver"]));
+  const sender = v["sender"];
+  const receiver = v["receiver"];
+  if (typeof sender === "number" && typeof receiver === "number") {
+    out.lit(SP);
+    out.hex(sender, 4);
+    out.lit(ARROW);
+    out.hex(receiver, 4);
   }
   if (typeof v["flags.framework"] === "number" && v["flags.framework"]) {
     out.text(` fwk=${FFA_FRAMEWORK_MESSAGES[Number(v["flags.type"])] ?? v["flags.type"]}`);
   }
   const body = bodyByName().get(msg.name);
   const layout = body ? layoutFor(body, msg.kind) : undefined;
-  let seen: string[] | undefined;
-  const ctx = SUMMARY_CTX as { recordKind: string; dialect: string } & DecodeContext;
-  ctx.recordKind = msg.kind;
-  ctx.dialect = msg.dialect;
-  for (const f of layout ? summaryFieldsOf(layout) : []) {
-    if (seen?.includes(f.name)) continue;
-    const val = v[f.name];
-    if (val === undefined || (f.when && !f.when(v, ctx))) continue;
-    (seen ??= []).push(f.name);
-    if ((val === 0 || val === 0n) && REGISTER_NAME.test(f.name)) continue;
-    if (f.kind === "nested") {
-      if (typeof val === "object" && val !== null && "summary" in val) {
-        const m = val as unknown as Message;
-        out.text(" [");
-        out.text(m.protocol);
-        out.text(" ");
-        out.text(m.summary);
-        out.text("]");
+  if (layout) {
+    const { items, repeats } = summaryPlanOf(layout);
+    let seen: string[] | undefined;
+    const ctx = SUMMARY_CTX as { recordKind: string; dialect: string } & DecodeContext;
+    ctx.recordKind = msg.kind;
+    ctx.dialect = msg.dialect;
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
+      const f = it.f;
+      // A name declared twice (per calling convention): the first field whose guard holds wins.
+      if (repeats && seen?.includes(it.name)) continue;
+      const val = v[it.name];
+      if (val === undefined || (f.when && !f.when(v, ctx))) continue;
+      if (repeats) (seen ??= []).push(it.name);
+      if ((val === 0 || val === 0n) && it.reg) continue;
+      if (f.kind === "nested") {
+        if (typeof val === "object" && val !== null && "summary" in val) {
+          writeNested(out, val as unknown as Message, registry);
+        }
+        continue;
       }
-      continue;
-    }
-    const label = typeof f.summary === "string" ? f.summary : f.name;
-    if (f.name === "target" && f.kind === "int" && typeof val === "number") {
-      out.text(` ${label}=${hex4(val >>> 16)}:${val & 0xffff}`);
-    } else if (f.kind === "bytes" && f.uuid && val instanceof Uint8Array) {
-      out.text(" ");
-      out.text(label);
-      if (val.every((b) => b === 0)) out.text("=nil");
-      else {
-        out.text("=");
-        out.text(hexBytes(val.subarray(0, 4)));
-        out.text("-…");
+      if (it.name === "target" && f.kind === "int" && typeof val === "number") {
+        out.lit(it.eq);
+        out.hex(val >>> 16, 4);
+        out.lit(COLON);
+        out.num(val & 0xffff);
+      } else if (f.kind === "bytes" && f.uuid && val instanceof Uint8Array) {
+        out.lit(it.sp);
+        if (val.every((b) => b === 0)) out.lit(NIL);
+        else {
+          out.lit(EQ);
+          for (let j = 0; j < 4 && j < val.length; j++) out.text(HEX[val[j]!]!);
+          out.lit(ELLIPSIS);
+        }
+      } else if (it.name === "version" && typeof val === "number") out.text(` ${verText(val)}`);
+      else if (f.kind === "int" && typeof val === "number" && !f.enum?.[val]) {
+        out.lit(it.eq);
+        if (f.hex && val >= 0) out.hex(val, 0);
+        else if (f.hex) out.text(hexN(val, 0));
+        else out.num(val);
+      } else {
+        out.lit(it.eq);
+        out.text(fmtInt(f, val));
       }
-    } else if (f.name === "version" && typeof val === "number") out.text(` ${verText(val)}`);
-    else {
-      out.text(" ");
-      out.text(label);
-      out.text("=");
-      out.text(fmtInt(f, val));
     }
   }
   if (typeof v["uuid"] === "string" && v["uuid"]) {

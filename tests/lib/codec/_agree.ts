@@ -5,6 +5,7 @@
  * @module
  */
 import { deepEqual, equal } from "node:assert/strict";
+import { BytesSink, StringSink } from "../../../lib/codec/mod.ts";
 import type { Codec, DecodeContext, Message, RegistryLike } from "../../../lib/codec/mod.ts";
 
 /**
@@ -38,7 +39,8 @@ function plain(v: unknown): unknown {
 
 /**
  * Decodes `data` with and without the field tree and asserts that name, kind, summary, issues and
- * every value agree.
+ * every value agree; and that the summary written later into a string or a byte sink (a decode with
+ * `summary: false`, nested messages included, what `vioscope decode` does) is the same text.
  * @param codec Codec.
  * @param data Bytes.
  * @param ctx Decode context (registry, record kind, request, dialects).
@@ -57,5 +59,15 @@ export function assertFastAgrees(
   equal(fast.summary, tree.summary, what);
   deepEqual(fast.issues, tree.issues, what);
   deepEqual(plain(fast.values), plain(tree.values), what);
+  for (const t of [false, true]) {
+    const lazy = codec.decodeBytes(data, { ...ctx, summary: false }, t);
+    equal(lazy.summary, "", what);
+    const s = new StringSink();
+    codec.summarizeTo(s, lazy, undefined, ctx.registry);
+    equal(s.value, tree.summary, `${what} (lazy summary, tree ${t})`);
+    const b = new BytesSink(3);
+    codec.summarizeTo(b, lazy, undefined, ctx.registry);
+    equal(new TextDecoder().decode(b.buf.subarray(0, b.off)), tree.summary, `${what} (bytes, tree ${t})`);
+  }
   return tree;
 }
