@@ -56,17 +56,19 @@ export type CompiledLayout = (
 
 /** Decodes a nested message on the fast path (no field tree), with the paired inner request. */
 function nest(codec: CodecLike, area: Uint8Array, ctx: DecodeContext, name: string): Message {
-  const inner: Partial<DecodeContext> & { registry: DecodeContext["registry"] } = {
+  const inner: DecodeContext = {
     registry: ctx.registry,
     dialects: ctx.dialects,
-    dialect: ctx.dialects[codec.tag] ?? "",
+    dialect: ctx.dialects[codec.tag] || codec.defaultDialect || "",
     recordKind: ctx.recordKind,
     options: ctx.options,
     depth: ctx.depth + 1,
+    tree: false,
   };
   if (ctx.summary === false) inner.summary = false;
   const req = ctx.request?.values[name] as unknown as Message | undefined;
   if (req && typeof req === "object" && "protocol" in req) inner.request = req;
+  if (codec.decodeWith && inner.dialect) return codec.decodeWith(area, inner, false);
   return codec.decodeBytes(area, inner, false);
 }
 

@@ -64,6 +64,8 @@ export class Codec implements CodecLike {
   readonly tag: ProtocolTag;
   /** Filter abbreviation. */
   readonly abbrev: string;
+  /** The dialect used when none is selected (the first declared). */
+  readonly defaultDialect: string;
   #byKey = new Map<string, BodySpec>();
   #byName = new Map<string, BodySpec>();
   /** Bodies by numeric key (`a * SMALL + b`) when every selector value is a small integer. */
@@ -79,6 +81,7 @@ export class Codec implements CodecLike {
     this.spec = spec;
     this.tag = spec.tag;
     this.abbrev = spec.abbrev;
+    this.defaultDialect = spec.dialects[0]!;
     for (const b of spec.bodies) {
       for (const key of selectKeys(spec, b)) {
         if (this.#byKey.has(key)) {
@@ -354,6 +357,10 @@ export class Codec implements CodecLike {
   #compiledCache = new Map<string, Map<readonly Field[], CompiledLayout | null>>();
   #lastDialect = "";
   #lastCompiled = new Map<readonly Field[], CompiledLayout | null>();
+  /** The most recent lookups (a header and the bodies that follow it hit these). */
+  #recentFields: (readonly Field[] | undefined)[] = [undefined, undefined, undefined, undefined];
+  #recentCode: (CompiledLayout | null)[] = [null, null, null, null];
+  #recentNext = 0;
 
   #compiled(fields: readonly Field[], dialect: string): CompiledLayout | null {
     let m = this.#lastCompiled;
@@ -362,12 +369,19 @@ export class Codec implements CodecLike {
       this.#compiledCache.set(dialect, m);
       this.#lastDialect = dialect;
       this.#lastCompiled = m;
+      this.#recentFields.fill(undefined);
+    } else {
+      const rf = this.#recentFields;
+      for (let i = 0; i < 4; i++) if (rf[i] === fields) return this.#recentCode[i]!;
     }
     let c = m.get(fields);
     if (c === undefined) {
       c = compileLayout(fields, this.spec.endian, dialect) ?? null;
       m.set(fields, c);
     }
+    const i = this.#recentNext++ & 3;
+    this.#recentFields[i] = fields;
+    this.#recentCode[i] = c;
     return c;
   }
 

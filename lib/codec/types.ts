@@ -299,6 +299,10 @@ export interface CodecLike {
     ctx: Partial<DecodeContext> & { registry: RegistryLike },
     tree?: boolean,
   ): Message;
+  /** The dialect used when none is selected. */
+  readonly defaultDialect?: string;
+  /** Decodes bytes with a complete context whose `dialect` is this protocol's (faster than `decodeBytes`). */
+  decodeWith?(data: Uint8Array, ctx: DecodeContext, tree: boolean): Message;
   /** Encodes a message description. */
   encodeMessage(input: MessageInput, ctx: Partial<EncodeContext> & { registry: RegistryLike }): Uint8Array;
   /** Writes a message's one-line summary into a sink. */
