@@ -12,8 +12,10 @@ import { addCodecOptions, type CodecOptionValues, sessionOptions } from "./_code
 import { addInputOptions, inputOptions, readInput } from "./_input.ts";
 import { TextOut, UserError } from "./_io.ts";
 import { bytesToHex } from "../lib/codec/_values.ts";
-import { annotationText } from "../lib/trace/mod.ts";
 import { addDisplayFilterOption, displayFilterFrom } from "./_display_filter.ts";
+import { type InputFormat, isTraceFormat } from "../lib/trace/mod.ts";
+import { decodeInParallel, isParallelInput, threadsFrom } from "./_parallel_decode.ts";
+import { summaryLineTo } from "./_summary_line.ts";
 
 interface DecodeOptions extends CodecOptionValues {
   verbose?: boolean;
@@ -24,6 +26,8 @@ interface DecodeOptions extends CodecOptionValues {
   decodeAs: string[];
   allEvents?: boolean;
   displayFilter?: string;
+  threads?: string;
+  from?: string;
 }
 
 /**
@@ -70,6 +74,11 @@ export function decodeCommand(): Command {
     .option(
       "--all-events",
       "also print trace events that are not messages (annotation records) as name args",
+    )
+    .option(
+      "--threads <n>",
+      "decode the summary lines of a pcap or pcapng file of 16 MiB or more on n worker threads (auto: 2 on 2 or more cores; 1: off)",
+      "auto",
     );
   addInputOptions(cmd);
   addCodecOptions(cmd);
@@ -98,8 +107,25 @@ async function runDecode(file: string, o: DecodeOptions): Promise<void> {
   const filter = displayFilterFrom(o.displayFilter, registry);
   let shown = 0;
   const tree = !!(o.verbose || o.hex || o.jsonl || o.json);
+  const threads = threadsFrom(o.threads);
+  const codecOptions = await sessionOptions(o);
+  if (
+    threads > 1 && !tree && !filter && o.count === undefined &&
+    (o.from === undefined || !isTraceFormat(o.from as InputFormat)) && await isParallelInput(file)
+  ) {
+    const input = inputOptions(o);
+    await decodeInParallel({
+      path: file,
+      threads,
+      registry,
+      session: codecOptions,
+      input,
+      allEvents: !!o.allEvents,
+    });
+    return;
+  }
   const session = new DecodeSession(registry, {
-    ...(await sessionOptions(o)),
+    ...codecOptions,
     tree,
     pairing: tree ? "all" : "needed",
     // Summary lines only: each summary is written straight into the output bytes.
@@ -124,17 +150,8 @@ async function runDecode(file: string, o: DecodeOptions): Promise<void> {
           await out.line(o.json ? (shown++ > 0 ? "," : "") + text : text);
           continue;
         }
-        if (msg && r.annotation === undefined) {
-          out.sink.summaryPrefix(no, r, t0);
-          session.summaryTo(out.sink, msg);
-          out.sink.newline();
-          if (out.full) await out.flush();
-        } else {
-          const info = r.annotation !== undefined
-            ? annotationText(r)
-            : `${r.data.length} bytes${r.protocol ? "" : " (unknown protocol)"}`;
-          if (out.summary(no, r, t0, info)) await out.flush();
-        }
+        summaryLineTo(out.sink, session, no, r, t0, msg);
+        if (out.full) await out.flush();
         if (msg && o.verbose) await out.line(describe(msg, 4) + "\n");
         if (o.hex) await out.line((msg ? hexDump(msg) : bytesToHex(r.data)) + "\n");
       }

@@ -108,14 +108,19 @@ export class Codec implements CodecLike {
    * @returns Fields.
    */
   header(dialect: string): readonly Field[] {
+    if (dialect === this.#lastHeaderDialect) return this.#lastHeader!;
     const d = dialect || this.spec.dialects[0]!;
     let h = this.#headers.get(d);
     if (!h) {
       h = this.spec.header(d);
       this.#headers.set(d, h);
     }
+    this.#lastHeaderDialect = dialect;
+    this.#lastHeader = h;
     return h;
   }
+  #lastHeaderDialect: string | undefined;
+  #lastHeader: readonly Field[] | undefined;
 
   /**
    * The body with a given name.

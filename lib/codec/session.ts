@@ -41,6 +41,37 @@ export interface DecodeSessionOptions {
   summaries?: boolean;
 }
 
+/**
+ * How the message of the last {@linkcode DecodeSession.decode} call took part in request/response
+ * pairing (see {@linkcode DecodeSession.lastPairing}).
+ */
+export interface PairingStep {
+  /** Protocol of the message. */
+  protocol: ProtocolTag;
+  /** Its pairing key. */
+  key: string;
+  /** It was a response that looked for its pending request. */
+  response: boolean;
+  /** It was a response that found its request (and was decoded with it). */
+  paired: boolean;
+  /** It was a request, now pending under `key`. */
+  request: boolean;
+}
+
+/** A request waiting for its response (see {@linkcode DecodeSession.pendingEntries}). */
+export interface PendingRequest {
+  /** Protocol of the request. */
+  protocol: ProtocolTag;
+  /** Its pairing key. */
+  key: string;
+  /** The decoded request. */
+  request: Message;
+}
+
+const LOOKED = 1;
+const PAIRED = 2;
+const REMEMBERED = 4;
+
 /** Decodes records in capture order with pairing and stream state. */
 export class DecodeSession {
   /** The registry. */
@@ -48,6 +79,9 @@ export class DecodeSession {
   #opts: DecodeSessionOptions;
   #pending = new Map<ProtocolTag, Map<string, Message>>();
   #trackers = new Map<ProtocolTag, StreamTracker | null>();
+  #lastTag: ProtocolTag | undefined;
+  #lastKey: string | undefined;
+  #lastFlags = 0;
   #base: {
     registry: Registry;
     dialects: Readonly<Partial<Record<ProtocolTag, string>>>;
@@ -80,7 +114,7 @@ export class DecodeSession {
    */
   summaryTo(out: SummarySink, msg: Message): void {
     if (msg.summary || this.#base.summary) out.text(msg.summary);
-    else this.registry.get(msg.protocol)!.summarizeTo(out, msg);
+    else this.registry.get(msg.protocol)!.summarizeTo(out, msg, undefined, this.registry);
   }
 
   /**
@@ -89,6 +123,7 @@ export class DecodeSession {
    * @returns The message.
    */
   decode(record: CaptureRecord): Message | undefined {
+    this.#lastKey = undefined;
     if (!record.protocol) return undefined;
     const codec = this.registry.get(record.protocol);
     if (!codec) return undefined;
@@ -108,6 +143,7 @@ export class DecodeSession {
         msg.request = req;
       } else msg = codec.decode(record, base);
       if (msg.kind === "request") this.#remember(pend, early, msg);
+      this.#step(codec.tag, early, record.kind === "response", req !== undefined, msg.kind === "request");
     } else {
       msg = codec.decode(record, base);
       msg = this.#pair(codec, record, msg);
@@ -122,6 +158,93 @@ export class DecodeSession {
       if (this.#base.summary) msg.summary = codec.summarize(msg);
     }
     return msg;
+  }
+
+  #step(tag: ProtocolTag, key: string, response: boolean, paired: boolean, request: boolean): void {
+    this.#lastTag = tag;
+    this.#lastKey = key;
+    this.#lastFlags = (response ? LOOKED : 0) | (paired ? PAIRED : 0) | (request ? REMEMBERED : 0);
+  }
+
+  /**
+   * How the message of the last {@linkcode DecodeSession.decode} call took part in pairing: its key,
+   * whether it was a response that looked for (and found) its request, or a request now pending.
+   * Undefined when it took no part (no codec, no key, or a protocol that does not pair in this
+   * session's `pairing` mode).
+   *
+   * @example An FF-A call and its return
+   * ```ts
+   * import { DecodeSession, defaultRegistry } from "../../mod.ts";
+   * import { makeRecord } from "../record.ts";
+   * import { equal } from "node:assert/strict";
+   * const s = new DecodeSession(defaultRegistry(), { pairing: "needed" });
+   * const frame = new Uint8Array(144);
+   * new DataView(frame.buffer).setUint32(0, 0x84000063, true); // FFA_VERSION
+   * const chan = { src: 1, dst: 2 };
+   * s.decode(makeRecord(frame, { protocol: "ffa", kind: "request", channel: chan, conduit: "smc" }));
+   * equal(s.lastPairing()?.request, true);
+   * s.decode(makeRecord(frame, { protocol: "ffa", kind: "response", channel: { src: 2, dst: 1 }, conduit: "smc" }));
+   * equal(s.lastPairing()?.paired, true);
+   * ```
+   *
+   * @returns The pairing step, or undefined.
+   */
+  lastPairing(): PairingStep | undefined {
+    const key = this.#lastKey;
+    if (key === undefined) return undefined;
+    const f = this.#lastFlags;
+    return {
+      protocol: this.#lastTag!,
+      key,
+      response: (f & LOOKED) !== 0,
+      paired: (f & PAIRED) !== 0,
+      request: (f & REMEMBERED) !== 0,
+    };
+  }
+
+  /**
+   * The requests waiting for their response, oldest first within each protocol (the order in which
+   * they are forgotten beyond `maxPending`).
+   * @returns The pending requests.
+   */
+  pendingEntries(): PendingRequest[] {
+    const out: PendingRequest[] = [];
+    for (const [protocol, pend] of this.#pending) {
+      for (const [key, request] of pend) out.push({ protocol, key, request });
+    }
+    return out;
+  }
+
+  /**
+   * The request pending under a pairing key.
+   * @param protocol Protocol tag.
+   * @param key Pairing key.
+   * @returns The request, or undefined.
+   */
+  pendingRequest(protocol: ProtocolTag, key: string): Message | undefined {
+    return this.#pending.get(protocol)?.get(key);
+  }
+
+  /**
+   * Forgets the request pending under a pairing key, as if its response had been seen.
+   * @param protocol Protocol tag.
+   * @param key Pairing key.
+   * @returns Whether a request was pending.
+   */
+  forgetPending(protocol: ProtocolTag, key: string): boolean {
+    return this.#pending.get(protocol)?.delete(key) ?? false;
+  }
+
+  /** Requests waiting for their response, over all protocols. */
+  get pendingCount(): number {
+    let n = 0;
+    for (const pend of this.#pending.values()) n += pend.size;
+    return n;
+  }
+
+  /** Most requests kept waiting per protocol (the `maxPending` option). */
+  get maxPending(): number {
+    return this.#opts.maxPending ?? 4096;
   }
 
   /** Requests waiting for their response, per protocol. */
@@ -144,14 +267,17 @@ export class DecodeSession {
       const key = spec.pairKey(msg);
       if (key !== undefined) {
         const pend = this.#pendingFor(codec);
-        if (msg.kind === "request") this.#remember(pend, key, msg);
-        else if (msg.kind === "response") {
+        if (msg.kind === "request") {
+          this.#remember(pend, key, msg);
+          this.#step(codec.tag, key, false, false, true);
+        } else if (msg.kind === "response") {
           const req = pend.get(key);
           if (req) {
             pend.delete(key);
             if (spec.responseNeedsRequest) msg = codec.decode(record, { ...base, request: req });
             msg.request = req;
           }
+          this.#step(codec.tag, key, true, req !== undefined, false);
         }
       }
     }

@@ -1,0 +1,195 @@
+/**
+ * Decodes one chunk of a capture (see `_capture_chunks.ts`) to summary lines on its own, as a
+ * worker of `vioscope decode` does, and reports what the merge needs to make the result equal to
+ * decoding the whole file in order: the pairing "edges" of the chunk (responses that found no
+ * request in it, the keys that saw a request, the requests still pending at its end).
+ *
+ * @internal @private
+ * @module
+ */
+import {
+  DecodeSession,
+  type DecodeSessionOptions,
+  defaultRegistry,
+  type Registry,
+} from "../lib/codec/mod.ts";
+import { ByteSink } from "../lib/format.ts";
+import { CaptureReader } from "../lib/pcap/mod.ts";
+import type { CaptureRecord, ProtocolTag } from "../lib/record.ts";
+import { summaryLineTo } from "./_summary_line.ts";
+
+/** What every chunk of one run is decoded with. */
+export interface ChunkEnv {
+  /** The input's name (as the sequential reader is given it). */
+  uri: string;
+  /** The `--decode-as` table. */
+  decodeAs: ReadonlyMap<number, ProtocolTag>;
+  /** Dialects and protocol options (from `sessionOptions`). */
+  session: Pick<DecodeSessionOptions, "dialects" | "options">;
+  /** `--all-events`: annotation records are numbered and printed. */
+  allEvents: boolean;
+}
+
+/** One chunk to decode. */
+export interface ChunkTask {
+  /** Task id, echoed in the result. */
+  id: number;
+  /** The preamble and the chunk (`length` bytes used). */
+  buffer: ArrayBuffer;
+  /** Bytes used in `buffer`. */
+  length: number;
+  /** Number of the chunk's first numbered record, assumed. */
+  first: number;
+  /** Timestamp of the capture's first numbered record. */
+  t0: bigint;
+  /** A buffer to write the lines into (the output of an earlier chunk, handed back), if any. */
+  spare?: ArrayBuffer;
+}
+
+/** A response that found no request in its chunk, before any request with its key there. */
+export interface OrphanLine {
+  /** Protocol. */
+  protocol: ProtocolTag;
+  /** Pairing key. */
+  key: string;
+  /** Its record number. */
+  no: number;
+  /** Its line: from byte `start` to `end` of the output. */
+  start: number;
+  /** End of its line (exclusive). */
+  end: number;
+  /** The record (its own copy of the bytes). */
+  record: CaptureRecord;
+}
+
+/** A request still waiting for its response at the end of the chunk. */
+export interface PendingRecord {
+  /** Protocol. */
+  protocol: ProtocolTag;
+  /** Pairing key. */
+  key: string;
+  /** The request's record (its own copy of the bytes). */
+  record: CaptureRecord;
+}
+
+/** What decoding a chunk gives. */
+export interface ChunkResult {
+  /** The task's id. */
+  id: number;
+  /**
+   * `ok`; `tracker` when the chunk holds a record of a protocol with a stream tracker (decoding
+   * stopped there: only the merge may decode those, in order); `error` when parsing or decoding
+   * threw.
+   */
+  status: "ok" | "tracker" | "error";
+  /** The error message, for `error`. */
+  error?: string;
+  /** The task's buffer, handed back. */
+  input: ArrayBuffer;
+  /** The summary lines (`outLength` bytes used). */
+  out: ArrayBuffer;
+  /** Bytes used in `out`. */
+  outLength: number;
+  /** Records numbered (and printed). */
+  numbered: number;
+  /** For each pairing key: the first response that found no request, if it came before any request. */
+  orphans: OrphanLine[];
+  /** Pairing keys that saw a request in the chunk, as `[protocol, key]`. */
+  requestKeys: [ProtocolTag, string][];
+  /** Requests pending at the end of the chunk, oldest first. */
+  pending: PendingRecord[];
+  /** Most requests pending at once in the chunk. */
+  maxPending: number;
+}
+
+let registry: Registry | undefined;
+
+function detached(r: CaptureRecord): CaptureRecord {
+  return { ...r, data: r.data.slice() };
+}
+
+/**
+ * Decodes a chunk with a fresh session, writing the summary lines exactly as `vioscope decode`
+ * does, numbered from `task.first` with `task.t0`.
+ * @param task The chunk.
+ * @param env Options of the run.
+ * @returns The lines and the pairing edges.
+ */
+export async function decodeChunk(task: ChunkTask, env: ChunkEnv): Promise<ChunkResult> {
+  registry ??= defaultRegistry();
+  const reg = registry;
+  const session = new DecodeSession(reg, {
+    ...env.session,
+    tree: false,
+    pairing: "needed",
+    summaries: false,
+  });
+  const sink = new ByteSink(task.spare ? 0 : Math.max(65536, task.length));
+  if (task.spare) sink.buf = new Uint8Array(task.spare);
+  const result: ChunkResult = {
+    id: task.id,
+    status: "ok",
+    input: task.buffer,
+    out: sink.buf.buffer as ArrayBuffer,
+    outLength: 0,
+    numbered: 0,
+    orphans: [],
+    requestKeys: [],
+    pending: [],
+    maxPending: 0,
+  };
+  const requested = new Set<string>();
+  const orphaned = new Set<string>();
+  let no = task.first - 1;
+  const t0 = task.t0;
+  try {
+    const bytes = new Uint8Array(task.buffer, 0, task.length);
+    const reader = new CaptureReader(ReadableStream.from([bytes]), { uri: env.uri, decodeAs: env.decodeAs });
+    for await (const batch of reader.batches()) {
+      for (const r of batch) {
+        if (r.annotation !== undefined && !env.allEvents) continue;
+        if (r.protocol && reg.get(r.protocol)?.spec.tracker) {
+          result.status = "tracker";
+          return result;
+        }
+        no++;
+        const msg = session.decode(r);
+        const start = sink.off;
+        summaryLineTo(sink, session, no, r, t0, msg);
+        const step = session.lastPairing();
+        if (step === undefined) continue;
+        const id = step.protocol + "\0" + step.key;
+        if (step.response && !step.paired && !requested.has(id) && !orphaned.has(id)) {
+          orphaned.add(id);
+          result.orphans.push({
+            protocol: step.protocol,
+            key: step.key,
+            no,
+            start,
+            end: sink.off,
+            record: detached(r),
+          });
+        }
+        if (step.request) {
+          if (!requested.has(id)) {
+            requested.add(id);
+            result.requestKeys.push([step.protocol, step.key]);
+          }
+          const n = session.pendingCount;
+          if (n > result.maxPending) result.maxPending = n;
+        }
+      }
+    }
+  } catch (e) {
+    result.status = "error";
+    result.error = e instanceof Error ? e.message : String(e);
+    return result;
+  }
+  for (const p of session.pendingEntries()) {
+    result.pending.push({ protocol: p.protocol, key: p.key, record: detached(p.request.record!) });
+  }
+  result.numbered = no - (task.first - 1);
+  result.out = sink.buf.buffer as ArrayBuffer;
+  result.outLength = sink.off;
+  return result;
+}

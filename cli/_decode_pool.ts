@@ -1,0 +1,115 @@
+/**
+ * The worker threads of parallel `vioscope decode`: each decodes the chunks given to it in order
+ * (`_decode_worker.ts`); a task's promise always resolves — with `status: "error"` when its worker
+ * failed — so that nothing is left rejected and unhandled.
+ *
+ * @internal @private
+ * @module
+ */
+import type { ChunkEnv, ChunkResult, ChunkTask } from "./_decode_chunk.ts";
+import type { DecodeWorkerMessage } from "./_decode_worker.ts";
+
+interface Slot {
+  worker: Worker;
+  /** Tasks given and not answered, by id. */
+  waiting: Map<number, (r: ChunkResult) => void>;
+  /** Why the worker stopped, once it has. */
+  dead: string | undefined;
+}
+
+function failed(id: number, message: string): ChunkResult {
+  return {
+    id,
+    status: "error",
+    error: message,
+    input: new ArrayBuffer(0),
+    out: new ArrayBuffer(0),
+    outLength: 0,
+    numbered: 0,
+    orphans: [],
+    requestKeys: [],
+    pending: [],
+    maxPending: 0,
+  };
+}
+
+/** A fixed set of decode workers, each with a bounded queue. */
+export class DecodePool {
+  #slots: Slot[] = [];
+  #perWorker: number;
+
+  /**
+   * Starts the workers and sends them the run's options.
+   * @param count Workers.
+   * @param env Options of the run.
+   * @param perWorker Most tasks given to one worker and not answered yet (one decoding, the rest queued).
+   */
+  constructor(count: number, env: ChunkEnv, perWorker = 3) {
+    this.#perWorker = perWorker;
+    const url = new URL("./_decode_worker.ts", import.meta.url);
+    for (let i = 0; i < count; i++) {
+      let worker: Worker;
+      try {
+        worker = new Worker(url, { type: "module" });
+      } catch (e) {
+        this.terminate();
+        throw e;
+      }
+      const slot: Slot = { worker, waiting: new Map(), dead: undefined };
+      slot.worker.onmessage = (e: MessageEvent<ChunkResult>) => {
+        const done = slot.waiting.get(e.data.id);
+        slot.waiting.delete(e.data.id);
+        done?.(e.data);
+      };
+      const fail = (message: string) => {
+        slot.dead = message;
+        for (const [id, done] of slot.waiting) done(failed(id, message));
+        slot.waiting.clear();
+      };
+      slot.worker.onerror = (e: ErrorEvent) => {
+        e.preventDefault();
+        fail(e.message || "the decode worker failed");
+      };
+      slot.worker.onmessageerror = () => fail("the decode worker sent an unreadable message");
+      slot.worker.postMessage({ type: "init", env } satisfies DecodeWorkerMessage);
+      this.#slots.push(slot);
+    }
+  }
+
+  /** Most tasks given and not answered, over all workers. */
+  get capacity(): number {
+    return this.#slots.length * this.#perWorker;
+  }
+
+  /** Whether a task can be queued now. */
+  get hasRoom(): boolean {
+    return this.#slots.some((s) => s.waiting.size < this.#perWorker);
+  }
+
+  /**
+   * Queues a task on the least busy worker, transferring its buffers.
+   * @param task The chunk.
+   * @returns The result (never rejects).
+   */
+  submit(task: ChunkTask): Promise<ChunkResult> {
+    let slot = this.#slots[0]!;
+    for (const s of this.#slots) if (s.waiting.size < slot.waiting.size) slot = s;
+    if (slot.dead !== undefined) return Promise.resolve(failed(task.id, slot.dead));
+    return new Promise((resolve) => {
+      slot.waiting.set(task.id, resolve);
+      const transfer = task.spare ? [task.buffer, task.spare] : [task.buffer];
+      slot.worker.postMessage({ type: "task", task } satisfies DecodeWorkerMessage, transfer);
+    });
+  }
+
+  /** Stops every worker; unanswered tasks resolve as failed. */
+  terminate(): void {
+    for (const s of this.#slots) {
+      if (s.dead === "stopped") continue;
+      s.dead = "stopped";
+      s.worker.terminate();
+      for (const [id, done] of s.waiting) done(failed(id, "the decode worker was stopped"));
+      s.waiting.clear();
+    }
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * The worker of parallel `vioscope decode`: receives the run's options, then chunks, and answers
+ * each chunk with its summary lines and pairing edges (see `_decode_chunk.ts`), one chunk at a time
+ * in the order they came.
+ *
+ * Messages in: `{ type: "init", env }` once, then `{ type: "task", task }`. Messages out: one
+ * `ChunkResult` per task, its buffers transferred.
+ *
+ * @internal @private
+ * @module
+ */
+import { type ChunkEnv, type ChunkResult, type ChunkTask, decodeChunk } from "./_decode_chunk.ts";
+
+/** A message to the worker. */
+export type DecodeWorkerMessage = { type: "init"; env: ChunkEnv } | { type: "task"; task: ChunkTask };
+
+/** The parts of a worker's global scope used here. */
+interface WorkerScope {
+  onmessage: ((e: MessageEvent<DecodeWorkerMessage>) => void) | null;
+  postMessage(message: ChunkResult, transfer: Transferable[]): void;
+}
+
+const scope = globalThis as unknown as WorkerScope;
+let env: ChunkEnv | undefined;
+let queue: Promise<void> = Promise.resolve();
+
+async function run(task: ChunkTask): Promise<void> {
+  const result = await decodeChunk(task, env!);
+  const transfer: ArrayBuffer[] = [result.input];
+  if (result.out !== result.input) transfer.push(result.out);
+  scope.postMessage(result, transfer);
+}
+
+scope.onmessage = (e: MessageEvent<DecodeWorkerMessage>): void => {
+  const m = e.data;
+  if (m.type === "init") env = m.env;
+  else queue = queue.then(() => run(m.task));
+};

@@ -1,0 +1,446 @@
+/**
+ * `vioscope decode FILE` (summary lines) on worker threads, printing exactly the bytes the
+ * sequential path prints.
+ *
+ * The main thread cuts the file into chunks of whole blocks (`_capture_chunks.ts`) and hands them
+ * to the workers (`_decode_pool.ts`), each numbered from the count of records before it and with
+ * the capture's first timestamp. A worker decodes its chunk with a fresh decode session and reports
+ * the pairing edges. The main thread merges the results strictly in file order with its own session,
+ * which holds the pairing state of everything merged so far: a response that found no request in
+ * its chunk is decoded again here when a request from an earlier chunk waits for it (its line is
+ * replaced), then the chunk's requests update the pending set.
+ *
+ * A chunk is decoded again on the main thread, in order, when its assumptions do not hold: its
+ * first number was wrong, it holds records of a protocol with a stream tracker (RPMB: only the main
+ * session may see those, all of them in order), or pending requests could have reached the
+ * session's limit (the oldest would have been forgotten). When a chunk cannot be parsed (damage,
+ * truncation) or a worker fails, the rest of the file is read by the ordinary capture reader from
+ * the first record not printed yet, so that the error and its exit status are those of the
+ * sequential path.
+ *
+ * Environment (for tests and diagnosis): `VIOSCOPE_PARALLEL_MIN` (smallest file in bytes, default
+ * 16 MiB), `VIOSCOPE_PARALLEL_CHUNK` (bytes per chunk, default 1 MiB), `VIOSCOPE_PARALLEL_STATS`
+ * (when set to a number > 0, one line on standard error says how the chunks were decoded).
+ *
+ * @internal @private
+ * @module
+ */
+import { DecodeSession, type DecodeSessionOptions, type Registry } from "../lib/codec/mod.ts";
+import { ByteSink } from "../lib/format.ts";
+import { CaptureReader } from "../lib/pcap/mod.ts";
+import type { CaptureRecord, ProtocolTag } from "../lib/record.ts";
+import { type CaptureChunk, captureChunks, type CaptureRest } from "./_capture_chunks.ts";
+import type { ChunkResult } from "./_decode_chunk.ts";
+import { DecodePool } from "./_decode_pool.ts";
+import { type InputOptions, readInput } from "./_input.ts";
+import { isBrokenPipe, UserError, warn } from "./_io.ts";
+import { summaryLineTo } from "./_summary_line.ts";
+
+/** Smallest file decoded in parallel unless `VIOSCOPE_PARALLEL_MIN` says otherwise (16 MiB). */
+export const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
+/** Bytes per chunk unless `VIOSCOPE_PARALLEL_CHUNK` says otherwise (1 MiB). */
+export const PARALLEL_CHUNK_BYTES = 1024 * 1024;
+
+function envNumber(name: string, fallback: number): number {
+  let v: string | undefined;
+  try {
+    v = Deno.env.get(name);
+  } catch {
+    return fallback;
+  }
+  if (v === undefined || v.trim() === "") return fallback;
+  const n = Number(v);
+  return Number.isInteger(n) && n >= 0 ? n : fallback;
+}
+
+/**
+ * Parses `--threads`: `auto` (2 when the machine has at least 2 cores, else 1) or a whole number ≥ 1.
+ * @param value The option value.
+ * @returns Worker threads (1 = decode on the main thread).
+ */
+export function threadsFrom(value: string | undefined): number {
+  if (value === undefined || value === "auto") return (navigator.hardwareConcurrency ?? 1) >= 2 ? 2 : 1;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 1 || n > 256) {
+    throw new UserError(`Cannot use --threads "${value}": not auto or a whole number from 1 to 256`);
+  }
+  return n;
+}
+
+/**
+ * Tells whether a file is worth decoding in parallel: a regular file of at least
+ * `VIOSCOPE_PARALLEL_MIN` bytes (default {@linkcode PARALLEL_MIN_BYTES}) that starts with a pcap or
+ * pcapng magic. Any trouble (missing, unreadable) says no: the sequential path reports it.
+ * @param path File path (`-` is standard input: no).
+ * @returns Whether to decode it in parallel.
+ */
+export async function isParallelInput(path: string): Promise<boolean> {
+  if (path === "-") return false;
+  try {
+    const st = await Deno.stat(path);
+    if (!st.isFile || st.size < Math.max(4, envNumber("VIOSCOPE_PARALLEL_MIN", PARALLEL_MIN_BYTES))) {
+      return false;
+    }
+    const f = await Deno.open(path, { read: true });
+    try {
+      const head = new Uint8Array(4);
+      let got = 0;
+      while (got < 4) {
+        const n = await f.read(head.subarray(got));
+        if (n === null) return false;
+        got += n;
+      }
+      const magic = (head[0]! << 24 | head[1]! << 16 | head[2]! << 8 | head[3]!) >>> 0;
+      return magic === 0x0a0d0d0a || magic === 0xd4c3b2a1 || magic === 0xa1b2c3d4 ||
+        magic === 0x4d3cb2a1 || magic === 0xa1b23c4d;
+    } finally {
+      f.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+/** What {@linkcode decodeInParallel} needs. */
+export interface ParallelDecodeOptions {
+  /** The file. */
+  path: string;
+  /** Worker threads (≥ 1). */
+  threads: number;
+  /** The registry of the main session. */
+  registry: Registry;
+  /** Dialects and protocol options (from `sessionOptions`). */
+  session: Pick<DecodeSessionOptions, "dialects" | "options">;
+  /** Input options, for the capture reader (`decodeAs`). */
+  input: InputOptions;
+  /** `--all-events`. */
+  allEvents: boolean;
+}
+
+/** Standard output through one writer, with a byte buffer for the lines made on this thread. */
+class Output {
+  readonly sink: ByteSink = new ByteSink(1 << 17);
+  #writer: WritableStreamDefaultWriter<Uint8Array> = Deno.stdout.writable.getWriter();
+
+  async #write(b: Uint8Array): Promise<void> {
+    if (b.length === 0) return;
+    try {
+      await this.#writer.write(b);
+    } catch (e) {
+      if (isBrokenPipe(e)) Deno.exit(0);
+      throw e;
+    }
+  }
+  get full(): boolean {
+    return this.sink.off >= 65536;
+  }
+  async flush(): Promise<void> {
+    if (this.sink.off > 0) await this.#write(this.sink.take());
+  }
+  /** Writes bytes after everything queued. */
+  async raw(b: Uint8Array): Promise<void> {
+    if (b.length < 4096) {
+      this.sink.room(b.length);
+      this.sink.buf.set(b, this.sink.off);
+      this.sink.off += b.length;
+      if (this.full) await this.flush();
+      return;
+    }
+    await this.flush();
+    await this.#write(b);
+  }
+  async close(): Promise<void> {
+    await this.flush();
+    this.#writer.releaseLock();
+  }
+}
+
+/** A chunk handed out, waiting to be merged. */
+interface Pending {
+  offset: number;
+  preambleLength: number;
+  /** Bytes of the preamble and chunk. */
+  length: number;
+  /** Records the chunk numbers, as counted while cutting. */
+  numbered: number;
+  /** The number its first numbered record was given. */
+  first: number;
+  /** Undefined when the chunk has no numbered record (nothing to decode or print). */
+  result: Promise<ChunkResult> | undefined;
+}
+
+/** What a run did, printed on standard error when `VIOSCOPE_PARALLEL_STATS` is set. */
+interface Stats {
+  /** Chunks cut. */
+  chunks: number;
+  /** Chunks merged from a worker's result. */
+  workers: number;
+  /** Chunks decoded again on the main thread. */
+  main: number;
+  /** Lines of worker results replaced (responses paired across chunks). */
+  replaced: number;
+  /** Where the capture reader took over, if it did. */
+  rest: number | undefined;
+}
+
+/** The run's state on the main thread. */
+class Merger {
+  readonly session: DecodeSession;
+  readonly out: Output = new Output();
+  readonly stats: Stats = { chunks: 0, workers: 0, main: 0, replaced: 0, rest: undefined };
+  /** Records numbered so far. */
+  no = 0;
+  t0: bigint | undefined;
+  #o: ParallelDecodeOptions;
+
+  constructor(o: ParallelDecodeOptions) {
+    this.#o = o;
+    this.session = new DecodeSession(o.registry, {
+      ...o.session,
+      tree: false,
+      pairing: "needed",
+      summaries: false,
+    });
+  }
+
+  /** Writes one record's line as the sequential path does (numbering it, unless it is skipped). */
+  line(r: CaptureRecord): void {
+    if (r.annotation !== undefined && !this.#o.allEvents) return;
+    const no = ++this.no;
+    const t0 = this.t0 ??= r.timestampNs;
+    summaryLineTo(this.out.sink, this.session, no, r, t0, this.session.decode(r));
+  }
+
+  /**
+   * Merges a worker's result into the output and the pairing state.
+   * @returns False when the chunk must be decoded here instead.
+   */
+  async merge(p: Pending, res: ChunkResult): Promise<boolean> {
+    const s = this.session;
+    if (res.status !== "ok" || p.first !== this.no + 1) return false;
+    if (s.pendingCount + res.maxPending > s.maxPending) return false;
+    const t0 = this.t0!;
+    const bytes = new Uint8Array(res.out, 0, res.outLength);
+    let at = 0;
+    for (const o of res.orphans) {
+      if (s.pendingRequest(o.protocol, o.key) === undefined) continue;
+      // A request of an earlier chunk waits for this response: decode it with it, as in order.
+      const msg = s.decode(o.record);
+      await this.out.raw(bytes.subarray(at, o.start));
+      summaryLineTo(this.out.sink, s, o.no, o.record, t0, msg);
+      at = o.end;
+      this.stats.replaced++;
+    }
+    await this.out.raw(bytes.subarray(at));
+    for (const [protocol, key] of res.requestKeys) s.forgetPending(protocol, key);
+    for (const q of res.pending) s.decode(q.record);
+    this.no += res.numbered;
+    this.stats.workers++;
+    return true;
+  }
+
+  /**
+   * Decodes a chunk here, in order.
+   * @returns Undefined when done, else the file offset from which the capture reader must take over.
+   */
+  async decodeHere(p: Pending, buffer: ArrayBuffer): Promise<number | undefined> {
+    const bytes = new Uint8Array(buffer, 0, p.length);
+    const reader = new CaptureReader(ReadableStream.from([bytes]), {
+      uri: this.#o.path,
+      ...(this.#o.input.decodeAs ? { decodeAs: this.#o.input.decodeAs } : {}),
+    });
+    let next = p.offset;
+    this.stats.main++;
+    try {
+      for await (const batch of reader.batches()) {
+        for (const r of batch) {
+          this.line(r);
+          next = p.offset + (r.source?.offset ?? 0) - p.preambleLength + 1;
+          if (this.out.full) await this.out.flush();
+        }
+      }
+    } catch {
+      return next;
+    }
+    return undefined;
+  }
+
+  /** Reads the file with the capture reader, decoding every record from byte `from` on. */
+  async rest(from: number): Promise<void> {
+    this.stats.rest = from;
+    const { batches } = await readInput(this.#o.path, this.#o.input);
+    for await (const batch of batches) {
+      for (const r of batch) {
+        if ((r.source?.offset ?? 0) < from) continue;
+        this.line(r);
+        if (this.out.full) await this.out.flush();
+      }
+      await this.out.flush();
+    }
+  }
+}
+
+/**
+ * The timestamp of the first record of a chunk that gets a number, found with the capture reader.
+ * @returns The timestamp, undefined when the chunk numbers no record, or null when it cannot be parsed.
+ */
+async function firstTimestamp(
+  c: CaptureChunk,
+  o: ParallelDecodeOptions,
+): Promise<bigint | undefined | null> {
+  const reader = new CaptureReader(ReadableStream.from([new Uint8Array(c.buffer, 0, c.length)]), {
+    uri: o.path,
+    ...(o.input.decodeAs ? { decodeAs: o.input.decodeAs } : {}),
+  });
+  try {
+    for await (const batch of reader.batches()) {
+      for (const r of batch) if (r.annotation === undefined || o.allEvents) return r.timestampNs;
+    }
+  } catch {
+    return null;
+  }
+  return undefined;
+}
+
+/**
+ * Decodes a pcap or pcapng file to summary lines on worker threads (see the module doc), writing
+ * the lines to standard output.
+ * @param o The file and the decode options.
+ * @throws {UserError} As the sequential path does, for damaged input (after every line before it).
+ */
+export async function decodeInParallel(o: ParallelDecodeOptions): Promise<void> {
+  const m = new Merger(o);
+  let file: Deno.FsFile | undefined;
+  let pool: DecodePool | undefined;
+  try {
+    try {
+      file = await Deno.open(o.path, { read: true });
+    } catch {
+      await m.rest(0); // the capture reader reports it
+      return;
+    }
+    try {
+      pool = new DecodePool(o.threads, {
+        uri: o.path,
+        decodeAs: o.input.decodeAs ?? new Map<number, ProtocolTag>(),
+        session: o.session,
+        allEvents: o.allEvents,
+      });
+    } catch {
+      await m.rest(0); // no workers here (a binary built without the worker module): decode in order
+      return;
+    }
+    const restFrom = await run(m, file, pool, o);
+    pool.terminate();
+    if (restFrom !== undefined) await m.rest(restFrom);
+  } finally {
+    pool?.terminate();
+    file?.close();
+    await m.out.close();
+    if (envNumber("VIOSCOPE_PARALLEL_STATS", 0) > 0) {
+      const st = m.stats;
+      warn(
+        `parallel decode: ${st.chunks} chunks, ${st.workers} merged from workers, ${st.main} decoded on the main thread, ` +
+          `${st.replaced} lines replaced${st.rest === undefined ? "" : `, read again from byte ${st.rest}`}`,
+      );
+    }
+  }
+}
+
+/**
+ * Cuts, hands out and merges the chunks in order.
+ * @returns Where the capture reader must take over, if it must.
+ */
+async function run(
+  m: Merger,
+  file: Deno.FsFile,
+  pool: DecodePool,
+  o: ParallelDecodeOptions,
+): Promise<number | undefined> {
+  const queue: Pending[] = [];
+  /** Buffers of merged chunks, for new chunks and for the workers' lines (memory stays flat). */
+  const inputs: ArrayBuffer[] = [];
+  const outputs: ArrayBuffer[] = [];
+  /** Where the capture reader must take over, once known (chunks before it are still merged). */
+  let restFrom: number | undefined;
+  let cutting = true;
+  /** End of the last chunk cut. */
+  let cutEnd = 0;
+  /** Records the queued chunks number. */
+  let queued = 0;
+  let nextId = 0;
+  const chunks = captureChunks(file, {
+    chunkSize: Math.max(1, envNumber("VIOSCOPE_PARALLEL_CHUNK", PARALLEL_CHUNK_BYTES)),
+    ...(o.input.decodeAs ? { decodeAs: o.input.decodeAs } : {}),
+    reuse: inputs,
+  });
+  while (true) {
+    // At most `capacity` chunks are held (queued on the workers or waiting to be merged).
+    while (cutting && queue.length < pool.capacity && pool.hasRoom) {
+      let item: IteratorResult<CaptureChunk | CaptureRest>;
+      try {
+        item = await chunks.next();
+      } catch {
+        item = { done: false, value: { kind: "rest", offset: cutEnd } }; // a read error: the reader reports it
+      }
+      if (item.done) {
+        cutting = false;
+        break;
+      }
+      const c = item.value;
+      if (c.kind === "rest") {
+        restFrom = c.offset;
+        cutting = false;
+        break;
+      }
+      if (m.t0 === undefined) {
+        const t = await firstTimestamp(c, o);
+        if (t === null) {
+          restFrom = c.offset;
+          cutting = false;
+          break;
+        }
+        m.t0 = t;
+      }
+      cutEnd = c.offset + c.length - c.preambleLength;
+      m.stats.chunks++;
+      const numbered = o.allEvents ? c.records : c.records - c.annotations;
+      const p: Pending = {
+        offset: c.offset,
+        preambleLength: c.preambleLength,
+        length: c.length,
+        numbered,
+        first: m.no + 1 + queued,
+        result: undefined,
+      };
+      // Without a first timestamp yet, the chunk numbers no record: nothing to decode or print.
+      if (m.t0 !== undefined) {
+        const spare = outputs.pop();
+        p.result = pool.submit({
+          id: nextId++,
+          buffer: c.buffer,
+          length: c.length,
+          first: p.first,
+          t0: m.t0,
+          ...(spare ? { spare } : {}),
+        });
+      }
+      queued += numbered;
+      queue.push(p);
+    }
+    const p = queue.shift();
+    if (p === undefined) return restFrom;
+    queued -= p.numbered;
+    if (p.result === undefined) continue;
+    const res = await p.result;
+    if (res.status === "error") return p.offset;
+    if (!(await m.merge(p, res))) {
+      const from = await m.decodeHere(p, res.input);
+      if (from !== undefined) return from;
+    }
+    await m.out.flush();
+    // Written out and merged: the buffers can be used again.
+    if (inputs.length < pool.capacity) inputs.push(res.input);
+    if (outputs.length < pool.capacity && res.out.byteLength > 0) outputs.push(res.out);
+  }
+}

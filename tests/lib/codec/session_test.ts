@@ -1,0 +1,44 @@
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { DecodeSession, defaultRegistry } from "../../../lib/codec/mod.ts";
+import { type CaptureRecord, makeRecord } from "../../../lib/record.ts";
+
+function version(call: boolean, correlationId: number): CaptureRecord {
+  const data = new Uint8Array(144);
+  const v = new DataView(data.buffer);
+  v.setUint32(0, call ? 0x84000063 : 0x10002, true);
+  v.setUint32(8, call ? 0x10002 : 0, true);
+  return makeRecord(data, {
+    protocol: "ffa",
+    kind: call ? "request" : "response",
+    channel: { src: 1, dst: 2 },
+    correlationId,
+    conduit: "smc",
+  });
+}
+
+Deno.test("DecodeSession.lastPairing() tells requests, paired and unpaired responses apart", () => {
+  const s = new DecodeSession(defaultRegistry(), { pairing: "needed", tree: false });
+  s.decode(version(true, 1));
+  deepEqual(s.lastPairing(), { protocol: "ffa", key: "c1", response: false, paired: false, request: true });
+  s.decode(version(false, 1));
+  deepEqual(s.lastPairing(), { protocol: "ffa", key: "c1", response: true, paired: true, request: false });
+  s.decode(version(false, 2));
+  deepEqual(s.lastPairing(), { protocol: "ffa", key: "c2", response: true, paired: false, request: false });
+  s.decode(makeRecord(new Uint8Array([0, 4, 1, 16]), { protocol: "scmi", kind: "request" }));
+  equal(s.lastPairing(), undefined, "SCMI does not pair in the needed mode");
+});
+
+Deno.test("DecodeSession pending requests can be listed, looked up, forgotten and counted", () => {
+  const s = new DecodeSession(defaultRegistry(), { pairing: "needed", maxPending: 2 });
+  equal(s.maxPending, 2);
+  for (const id of [1, 2, 3]) s.decode(version(true, id));
+  equal(s.pendingCount, 2, "the oldest was forgotten beyond maxPending");
+  deepEqual(s.pendingEntries().map((e) => e.key), ["c2", "c3"]);
+  ok(s.pendingRequest("ffa", "c3"));
+  equal(s.pendingRequest("ffa", "c1"), undefined);
+  ok(s.forgetPending("ffa", "c3"));
+  equal(s.forgetPending("ffa", "c3"), false);
+  s.decode(version(false, 3));
+  equal(s.lastPairing()?.paired, false);
+  equal(s.pendingCount, 1);
+});
