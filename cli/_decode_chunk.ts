@@ -1,5 +1,5 @@
 /**
- * Decodes one chunk of a capture (see `_capture_chunks.ts`) to summary lines on its own, as a
+ * Decodes one chunk of a capture (see `lib/pcap/_capture_chunks.ts`) to summary lines on its own, as a
  * worker of `vioscope decode` does, and reports what the merge needs to make the result equal to
  * decoding the whole file in order: the pairing "edges" of the chunk (responses that found no
  * request in it, the keys that saw a request, the requests still pending at its end).

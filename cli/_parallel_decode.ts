@@ -2,7 +2,7 @@
  * `vioscope decode FILE` (summary lines) on worker threads, printing exactly the bytes the
  * sequential path prints.
  *
- * The main thread cuts the file into chunks of whole blocks (`_capture_chunks.ts`) and hands them
+ * The main thread cuts the file into chunks of whole blocks (`lib/pcap/_capture_chunks.ts`) and hands them
  * to the workers (`_decode_pool.ts`), each numbered from the count of records before it and with
  * the capture's first timestamp. A worker decodes its chunk with a fresh decode session and reports
  * the pairing edges. The main thread merges the results strictly in file order with its own session,
@@ -29,7 +29,7 @@ import { DecodeSession, type DecodeSessionOptions, type Registry } from "../lib/
 import { ByteSink } from "../lib/format.ts";
 import { CaptureReader } from "../lib/pcap/mod.ts";
 import type { CaptureRecord, ProtocolTag } from "../lib/record.ts";
-import { type CaptureChunk, captureChunks, type CaptureRest } from "./_capture_chunks.ts";
+import { type CaptureChunk, captureChunks, type CaptureRest } from "../lib/pcap/_capture_chunks.ts";
 import type { ChunkResult } from "./_decode_chunk.ts";
 import { DecodePool } from "./_decode_pool.ts";
 import { type InputOptions, readInput } from "./_input.ts";

@@ -53,14 +53,23 @@ export interface SummarySink {
 }
 
 /**
- * `0x…` text of a number (negative numbers as `-0x…`).
- * @param n The number.
+ * `0x…` text of an integer (negative values as `-0x…`), zero-padded to `width` digits.
+ *
+ * @example
+ * ```ts
+ * import { hex } from "./sink.ts";
+ * import { equal } from "node:assert/strict";
+ * equal(hex(11, 8), "0x0000000b");
+ * equal(hex(-255n), "-0xff");
+ * ```
+ *
+ * @param v The integer.
  * @param width Least number of digits.
  * @returns Text.
  */
-function hexText(n: number, width: number): string {
-  const neg = n < 0;
-  const s = (neg ? -BigInt(n) : n).toString(16).padStart(width, "0");
+export function hex(v: number | bigint, width = 0): string {
+  const neg = v < 0;
+  const s = (neg ? -BigInt(v) : v).toString(16).padStart(width, "0");
   return `${neg ? "-" : ""}0x${s}`;
 }
 
@@ -110,7 +119,7 @@ export class StringSink implements SummarySink {
    * @param width Least number of digits.
    */
   hex(n: number, width: number): void {
-    this.value += hexText(n, width);
+    this.value += hex(n, width);
   }
 }
 
@@ -224,7 +233,7 @@ export class BytesSink implements SummarySink {
    */
   hex(n: number, width: number): void {
     if (!(n >= 0 && n <= 0xffffffff && (n >>> 0) === n)) {
-      this.text(hexText(n, width));
+      this.text(hex(n, width));
       return;
     }
     let digits = 1;

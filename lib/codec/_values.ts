@@ -85,17 +85,10 @@ export function writeInt(view: DataView, off: number, type: IntType, le: boolean
   }
 }
 
-/**
- * Hex digits with zero padding.
- * @param v Value.
- * @param width Digits.
- * @returns `0x…`.
- */
-export function hex(v: number | bigint, width = 0): string {
-  const neg = v < 0;
-  const s = (neg ? -BigInt(v) : v).toString(16).padStart(width, "0");
-  return `${neg ? "-" : ""}0x${s}`;
-}
+import { hex } from "../sink.ts";
+
+/** `0x…` text of an integer (see lib/sink.ts). */
+export { hex };
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 

@@ -257,7 +257,7 @@ export class DecodeSession {
   #remember(pend: Map<string, Message>, key: string, msg: Message): void {
     pend.delete(key);
     pend.set(key, msg);
-    if (pend.size > (this.#opts.maxPending ?? 4096)) pend.delete(pend.keys().next().value!);
+    if (pend.size > this.maxPending) pend.delete(pend.keys().next().value!);
   }
 
   #pair(codec: Codec, record: CaptureRecord, msg: Message): Message {

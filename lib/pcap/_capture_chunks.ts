@@ -3,14 +3,17 @@
  * each chunk can be parsed on its own: every chunk is preceded by the "preamble" that the reader
  * needs to parse it — the Section Header Block and the Interface Description Blocks of its section
  * (pcapng), or the 24-byte file header (pcap). Only block headers are read here; the chunks are
- * parsed for real by whoever decodes them.
+ * parsed for real by whoever decodes them (the capture reader, which reports any damage the walk
+ * stops at). Used by `vioscope decode --threads`.
  *
  * @internal @private
  * @module
  */
-import type { ProtocolTag } from "../lib/record.ts";
-import { LINKTYPE_USER0, LINKTYPE_USER15 } from "../lib/record.ts";
-import { ANNOTATION_PROTOCOL_CODE, pseudoHeaderLengthAt } from "../lib/pcap/mod.ts";
+import type { ProtocolTag } from "../record.ts";
+import { LINKTYPE_USER0, LINKTYPE_USER15 } from "../record.ts";
+import { ANNOTATION_PROTOCOL_CODE, pseudoHeaderLengthAt } from "./pseudo_header.ts";
+import { MAX_CAPTURED_LENGTH } from "./_packet_record.ts";
+import { MAX_BLOCK_LENGTH } from "./_pcapng_parser.ts";
 
 /** A piece of a capture file that parses on its own. */
 export interface CaptureChunk {
@@ -72,10 +75,6 @@ const IDB = 1;
 const PB = 2;
 const SPB = 3;
 const EPB = 6;
-/** The largest pcapng block the capture reader accepts. */
-const MAX_BLOCK_LENGTH = 16 * 1024 * 1024;
-/** The largest captured length the capture reader accepts. */
-const MAX_CAPTURED_LENGTH = 262144 * 4;
 const PCAP_HEADER = 24;
 const PCAP_RECORD_HEADER = 16;
 const EMPTY = new Uint8Array(0);

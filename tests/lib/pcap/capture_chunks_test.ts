@@ -1,8 +1,8 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { CaptureReader, createCaptureWriter } from "../../lib/pcap/mod.ts";
-import { type CaptureRecord, makeRecord } from "../../lib/record.ts";
-import { annotationRecord } from "../../lib/trace/mod.ts";
-import { type CaptureChunk, captureChunks, type CaptureRest } from "../../cli/_capture_chunks.ts";
+import { CaptureReader, createCaptureWriter } from "../../../lib/pcap/mod.ts";
+import { type CaptureRecord, makeRecord } from "../../../lib/record.ts";
+import { annotationRecord } from "../../../lib/trace/mod.ts";
+import { type CaptureChunk, captureChunks, type CaptureRest } from "../../../lib/pcap/_capture_chunks.ts";
 
 async function capture(records: CaptureRecord[], format: "pcap" | "pcapng"): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
