@@ -16,7 +16,7 @@ import {
 import { ByteSink } from "../lib/format.ts";
 import { CaptureReader } from "../lib/pcap/mod.ts";
 import type { CaptureRecord, ProtocolTag } from "../lib/record.ts";
-import { summaryLineTo } from "./_summary_line.ts";
+import { recordLineTo } from "./_summary_line.ts";
 
 /** What every chunk of one run is decoded with. */
 export interface ChunkEnv {
@@ -153,9 +153,8 @@ export async function decodeChunk(task: ChunkTask, env: ChunkEnv): Promise<Chunk
           return result;
         }
         no++;
-        const msg = session.decode(r);
         const start = sink.off;
-        summaryLineTo(sink, session, no, r, t0, msg);
+        recordLineTo(sink, session, no, r, t0);
         const step = session.lastPairing();
         if (step === undefined) continue;
         const id = step.protocol + "\0" + step.key;
@@ -186,7 +185,7 @@ export async function decodeChunk(task: ChunkTask, env: ChunkEnv): Promise<Chunk
     return result;
   }
   for (const p of session.pendingEntries()) {
-    result.pending.push({ protocol: p.protocol, key: p.key, record: detached(p.request.record!) });
+    result.pending.push({ protocol: p.protocol, key: p.key, record: detached(p.record) });
   }
   result.numbered = no - (task.first - 1);
   result.out = sink.buf.buffer as ArrayBuffer;

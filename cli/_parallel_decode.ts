@@ -34,7 +34,7 @@ import type { ChunkResult } from "./_decode_chunk.ts";
 import { DecodePool } from "./_decode_pool.ts";
 import { type InputOptions, readInput } from "./_input.ts";
 import { isBrokenPipe, UserError, warn } from "./_io.ts";
-import { summaryLineTo } from "./_summary_line.ts";
+import { recordLineTo } from "./_summary_line.ts";
 
 /** Smallest file decoded in parallel unless `VIOSCOPE_PARALLEL_MIN` says otherwise (16 MiB). */
 export const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
@@ -208,7 +208,7 @@ class Merger {
     if (r.annotation !== undefined && !this.#o.allEvents) return;
     const no = ++this.no;
     const t0 = this.t0 ??= r.timestampNs;
-    summaryLineTo(this.out.sink, this.session, no, r, t0, this.session.decode(r));
+    recordLineTo(this.out.sink, this.session, no, r, t0);
   }
 
   /**
@@ -223,11 +223,10 @@ class Merger {
     const bytes = new Uint8Array(res.out, 0, res.outLength);
     let at = 0;
     for (const o of res.orphans) {
-      if (s.pendingRequest(o.protocol, o.key) === undefined) continue;
-      // A request of an earlier chunk waits for this response: decode it with it, as in order.
-      const msg = s.decode(o.record);
+      if (!s.hasPending(o.protocol, o.key)) continue;
+      // A request of an earlier chunk waits for this response: write it with it, as in order.
       await this.out.raw(bytes.subarray(at, o.start));
-      summaryLineTo(this.out.sink, s, o.no, o.record, t0, msg);
+      recordLineTo(this.out.sink, s, o.no, o.record, t0);
       at = o.end;
       this.stats.replaced++;
     }

@@ -38,3 +38,32 @@ export function summaryLineTo(
   }
   sink.newline();
 }
+
+/**
+ * Writes a record's summary line, decoding it only when its codec cannot write the summary straight
+ * from the bytes (see `DecodeSession.summaryLine`); the same bytes as decoding it and calling
+ * {@linkcode summaryLineTo}.
+ * @param sink Where to write.
+ * @param session The session (summaries left to the caller, `summaries: false`).
+ * @param no Record number.
+ * @param r The record.
+ * @param t0 Timestamp of the first numbered record.
+ */
+export function recordLineTo(
+  sink: ByteSink,
+  session: DecodeSession,
+  no: number,
+  r: CaptureRecord,
+  t0: bigint,
+): void {
+  if (r.annotation === undefined) {
+    const start = sink.off;
+    sink.summaryPrefix(no, r, t0);
+    if (session.summaryLine(r, sink)) {
+      sink.newline();
+      return;
+    }
+    sink.off = start;
+  }
+  summaryLineTo(sink, session, no, r, t0, session.decode(r));
+}

@@ -15,7 +15,7 @@ import { bytesToHex } from "../lib/codec/_values.ts";
 import { addDisplayFilterOption, displayFilterFrom } from "./_display_filter.ts";
 import { type InputFormat, isTraceFormat } from "../lib/trace/mod.ts";
 import { decodeInParallel, isParallelInput, threadsFrom } from "./_parallel_decode.ts";
-import { summaryLineTo } from "./_summary_line.ts";
+import { recordLineTo, summaryLineTo } from "./_summary_line.ts";
 
 interface DecodeOptions extends CodecOptionValues {
   verbose?: boolean;
@@ -131,6 +131,7 @@ async function runDecode(file: string, o: DecodeOptions): Promise<void> {
     // Summary lines only: each summary is written straight into the output bytes.
     summaries: tree || !!filter,
   });
+  const lines = !tree && !filter;
   const out = new TextOut();
   const { batches } = await readInput(file, inputOptions(o));
   let no = 0;
@@ -143,6 +144,12 @@ async function runDecode(file: string, o: DecodeOptions): Promise<void> {
         if (no >= limit) break outer;
         no++;
         t0 ??= r.timestampNs;
+        if (lines) {
+          // Summary lines only: written straight from the bytes where the codec can.
+          recordLineTo(out.sink, session, no, r, t0);
+          if (out.full) await out.flush();
+          continue;
+        }
         const msg = session.decode(r);
         if (filter && !filter.matches(r, msg, { number: no, startNs: t0 })) continue;
         if (o.jsonl || o.json) {

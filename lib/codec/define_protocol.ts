@@ -15,6 +15,7 @@ import type {
   FieldValue,
   Message,
   MessageInput,
+  PairedRequest,
   ProtocolSpec,
   RegistryLike,
   Value,
@@ -24,7 +25,8 @@ import { displayInt, walk, type WalkState } from "./_decode.ts";
 import { ByteWriter, encodeFields, type EncodeState } from "./_encode.ts";
 import { bytesToHex, hex, viewOf, writeInt } from "./_values.ts";
 import { type CompiledLayout, compileLayout } from "./_compile.ts";
-import { type Lit, lit, StringSink, type SummarySink } from "./sink.ts";
+import { type BytesSink, type Lit, lit, StringSink, type SummarySink } from "./sink.ts";
+import { compileLine, type LineWriter } from "./_compile_line.ts";
 
 /** Options for {@linkcode Codec.decode}. */
 export interface DecodeOptions {
@@ -334,7 +336,17 @@ export class Codec implements CodecLike {
 
   #headerPlans = new Map<string, SummaryItem[]>();
 
+  #lastPlanDialect: string | undefined;
+  #lastPlan: SummaryItem[] = [];
+
   #headerSummary(dialect: string): SummaryItem[] {
+    if (dialect === this.#lastPlanDialect) return this.#lastPlan;
+    const p = this.#headerPlan(dialect);
+    this.#lastPlanDialect = dialect;
+    return this.#lastPlan = p;
+  }
+
+  #headerPlan(dialect: string): SummaryItem[] {
     let p = this.#headerPlans.get(dialect);
     if (!p) {
       const hdr = this.header(dialect);
@@ -516,6 +528,92 @@ export class Codec implements CodecLike {
       const worst = msg.issues.find((i) => i.code !== "reserved-nonzero" && i.code !== "unknown-message");
       if (worst) out.text(msg.truncated ? " [Malformed: truncated]" : " [Malformed]");
     }
+  }
+
+  /**
+   * Writes the summary of a clean message (name, kind, summary fields: what {@linkcode summarizeTo}
+   * writes after decoding) straight from its bytes into `out`, without decoding it. Returns the
+   * message name, or undefined when the message needs the full decoder (anything unusual, or a
+   * layout the line path does not compile); `out` may then hold a partial summary, which the caller
+   * drops by resetting `out.off`.
+   * @param data Message bytes.
+   * @param ctx Context; `ctx.dialect` is this protocol's dialect.
+   * @param out The sink.
+   * @param request The request a response was paired with (see `ProtocolSpec.summaryLine`).
+   * @param start Where the message starts in `data` (a message nested in another).
+   * @param stop Where it ends.
+   * @returns The name, or undefined.
+   */
+  summaryLine(
+    data: Uint8Array,
+    ctx: DecodeContext,
+    out: BytesSink,
+    request?: PairedRequest,
+    start = 0,
+    stop = data.length,
+  ): string | undefined {
+    const spec = this.spec;
+    if (spec.summaryLine) {
+      return spec.summaryLine(
+        start === 0 && stop === data.length ? data : data.subarray(start, stop),
+        ctx,
+        out,
+        request,
+      );
+    }
+    if (this.#noLine) return undefined;
+    const dialect = ctx.dialect;
+    const hc = this.#compiled(this.header(dialect), dialect);
+    if (!hc) return undefined;
+    const values: ValueMap = {};
+    const off = hc(data, start, stop, values as Record<string, unknown>, ctx);
+    if (off < 0) return undefined;
+    let end = stop;
+    const tl = spec.totalLengthField;
+    if (tl !== undefined) {
+      const v = Number(values[tl]);
+      if (v < off - start || start + v > stop) return undefined;
+      end = start + v;
+    }
+    for (let i = end; i < stop; i++) if (data[i] !== 0) return undefined;
+    const { kind, body } = this.#select(values, data, ctx);
+    if (!body) return undefined;
+    const layout = layoutFor(body, kind);
+    if (!layout) return undefined;
+    const lw = this.#lineWriter(layout, dialect);
+    if (!lw) return undefined;
+    out.lit(this.#nameLits.get(body.name)!);
+    if (kind !== "request" && kind !== "unknown") out.lit(kind === "response" ? RSP : EVT);
+    summaryFields(out, this.#headerSummary(dialect), values, ctx.registry);
+    return lw(data, off, end, out, values) ? body.name : undefined;
+  }
+
+  /** No line path: the summary needs the decoded message. */
+  get #noLine(): boolean {
+    const spec = this.spec;
+    return !!(spec.summaryWrite || spec.summaryText || spec.postDecode);
+  }
+
+  #lines = new Map<string, Map<readonly Field[], LineWriter | null>>();
+
+  #lastLineDialect = "";
+  #lastLines = new Map<readonly Field[], LineWriter | null>();
+
+  #lineWriter(layout: readonly Field[], dialect: string): LineWriter | null {
+    let m = this.#lastLines;
+    if (dialect !== this.#lastLineDialect) {
+      m = this.#lines.get(dialect) ?? new Map();
+      this.#lines.set(dialect, m);
+      this.#lastLines = m;
+      this.#lastLineDialect = dialect;
+    }
+    let w = m.get(layout);
+    if (w === undefined) {
+      const keys = this.#headerSummary(dialect).map((i) => i.key);
+      w = compileLine(layout, this.spec.endian, dialect, keys, short, displayInt) ?? null;
+      m.set(layout, w);
+    }
+    return w;
   }
 
   /**

@@ -7,8 +7,8 @@
 import type { CaptureRecord, ProtocolTag } from "../record.ts";
 import type { Registry } from "./registry.ts";
 import type { Codec } from "./define_protocol.ts";
-import type { SummarySink } from "./sink.ts";
-import type { Message, StreamTracker } from "./types.ts";
+import type { BytesSink, SummarySink } from "./sink.ts";
+import type { DecodeContext, Message, PairedRequest, StreamTracker } from "./types.ts";
 
 /** Options of a {@linkcode DecodeSession}. */
 export interface DecodeSessionOptions {
@@ -64,8 +64,15 @@ export interface PendingRequest {
   protocol: ProtocolTag;
   /** Its pairing key. */
   key: string;
+  /** The request's record. */
+  record: CaptureRecord;
   /** The decoded request. */
   request: Message;
+}
+
+/** A request waiting for its response. */
+interface Pending extends PairedRequest {
+  message: Message | undefined;
 }
 
 const LOOKED = 1;
@@ -77,7 +84,8 @@ export class DecodeSession {
   /** The registry. */
   readonly registry: Registry;
   #opts: DecodeSessionOptions;
-  #pending = new Map<ProtocolTag, Map<string, Message>>();
+  /** Requests waiting for their response; those written by `summaryLine` are decoded only when needed. */
+  #pending = new Map<ProtocolTag, Map<string, Pending>>();
   #trackers = new Map<ProtocolTag, StreamTracker | null>();
   #lastTag: ProtocolTag | undefined;
   #lastKey: string | undefined;
@@ -136,13 +144,14 @@ export class DecodeSession {
     if (early !== undefined) {
       // The key is known before decoding: a response is decoded once, with its request.
       const pend = this.#pendingFor(codec);
-      const req = record.kind === "response" ? pend.get(early) : undefined;
+      const entry = record.kind === "response" ? pend.get(early) : undefined;
+      const req = entry ? this.#message(codec, entry) : undefined;
       if (req) {
         pend.delete(early);
         msg = codec.decode(record, { ...base, request: req });
         msg.request = req;
       } else msg = codec.decode(record, base);
-      if (msg.kind === "request") this.#remember(pend, early, msg);
+      if (msg.kind === "request") this.#remember(pend, early, { record, name: msg.name, message: msg });
       this.#step(codec.tag, early, record.kind === "response", req !== undefined, msg.kind === "request");
     } else {
       msg = codec.decode(record, base);
@@ -159,6 +168,66 @@ export class DecodeSession {
     }
     return msg;
   }
+
+  /**
+   * Writes a record's summary (what {@linkcode summaryTo} writes after {@linkcode decode}) straight
+   * from its bytes, when its codec can (a clean message of a layout the line path handles), keeping
+   * the pairing state as `decode` would. Returns false, with nothing written, when the record needs
+   * `decode`.
+   * @param record The record.
+   * @param out The sink (`vioscope decode`'s output bytes).
+   * @returns Whether the summary was written.
+   */
+  summaryLine(record: CaptureRecord, out: BytesSink): boolean {
+    this.#lastKey = undefined;
+    if (!record.protocol || this.#base.summary) return false;
+    const codec = this.registry.get(record.protocol);
+    if (!codec) return false;
+    const spec = codec.spec;
+    if (spec.tracker) return false;
+    let ctx = this.#lineCtx;
+    if (codec !== this.#lineCodec || !ctx) {
+      const base = this.#base;
+      this.#lineCodec = codec;
+      this.#lineCtx = ctx = {
+        dialect: base.dialects[codec.tag] || codec.defaultDialect,
+        dialects: base.dialects,
+        recordKind: record.kind,
+        registry: base.registry,
+        options: base.options,
+        depth: 0,
+        tree: false,
+        summary: false,
+      };
+    }
+    ctx.recordKind = record.kind;
+    const start = out.off;
+    const kind = record.kind;
+    const early = spec.recordPairKey && (kind === "request" || kind === "response")
+      ? spec.recordPairKey(record)
+      : undefined;
+    if (early !== undefined) {
+      const pend = this.#pendingFor(codec);
+      const entry = kind === "response" ? pend.get(early) : undefined;
+      const name = codec.summaryLine(record.data, ctx, out, entry);
+      if (name === undefined) {
+        out.off = start;
+        return false;
+      }
+      if (entry) pend.delete(early);
+      if (kind === "request") this.#remember(pend, early, { record, name, message: undefined });
+      this.#step(codec.tag, early, kind === "response", entry !== undefined, kind === "request");
+      return true;
+    }
+    if (spec.pairKey && (this.#opts.pairing !== "needed" || spec.responseNeedsRequest)) return false;
+    if (codec.summaryLine(record.data, ctx, out) !== undefined) return true;
+    out.off = start;
+    return false;
+  }
+
+  /** The context of the last `summaryLine` call and its codec (reused while the protocol repeats). */
+  #lineCodec: Codec | undefined;
+  #lineCtx: DecodeContext | undefined;
 
   #step(tag: ProtocolTag, key: string, response: boolean, paired: boolean, request: boolean): void {
     this.#lastTag = tag;
@@ -210,7 +279,10 @@ export class DecodeSession {
   pendingEntries(): PendingRequest[] {
     const out: PendingRequest[] = [];
     for (const [protocol, pend] of this.#pending) {
-      for (const [key, request] of pend) out.push({ protocol, key, request });
+      const codec = this.registry.get(protocol)!;
+      for (const [key, e] of pend) {
+        out.push({ protocol, key, record: e.record, request: this.#message(codec, e) });
+      }
     }
     return out;
   }
@@ -222,7 +294,23 @@ export class DecodeSession {
    * @returns The request, or undefined.
    */
   pendingRequest(protocol: ProtocolTag, key: string): Message | undefined {
-    return this.#pending.get(protocol)?.get(key);
+    const e = this.#pending.get(protocol)?.get(key);
+    return e ? this.#message(this.registry.get(protocol)!, e) : undefined;
+  }
+
+  /**
+   * Whether a request is pending under a pairing key.
+   * @param protocol Protocol tag.
+   * @param key Pairing key.
+   * @returns True when one is.
+   */
+  hasPending(protocol: ProtocolTag, key: string): boolean {
+    return this.#pending.get(protocol)?.has(key) ?? false;
+  }
+
+  /** A pending request's message, decoded now if it was only written as a summary line. */
+  #message(codec: Codec, e: Pending): Message {
+    return e.message ??= codec.decode(e.record, this.#base);
   }
 
   /**
@@ -248,15 +336,15 @@ export class DecodeSession {
   }
 
   /** Requests waiting for their response, per protocol. */
-  #pendingFor(codec: Codec): Map<string, Message> {
+  #pendingFor(codec: Codec): Map<string, Pending> {
     let pend = this.#pending.get(codec.tag);
     if (!pend) this.#pending.set(codec.tag, pend = new Map());
     return pend;
   }
 
-  #remember(pend: Map<string, Message>, key: string, msg: Message): void {
+  #remember(pend: Map<string, Pending>, key: string, e: Pending): void {
     pend.delete(key);
-    pend.set(key, msg);
+    pend.set(key, e);
     if (pend.size > this.maxPending) pend.delete(pend.keys().next().value!);
   }
 
@@ -268,10 +356,11 @@ export class DecodeSession {
       if (key !== undefined) {
         const pend = this.#pendingFor(codec);
         if (msg.kind === "request") {
-          this.#remember(pend, key, msg);
+          this.#remember(pend, key, { record, name: msg.name, message: msg });
           this.#step(codec.tag, key, false, false, true);
         } else if (msg.kind === "response") {
-          const req = pend.get(key);
+          const entry = pend.get(key);
+          const req = entry ? this.#message(codec, entry) : undefined;
           if (req) {
             pend.delete(key);
             if (spec.responseNeedsRequest) msg = codec.decode(record, { ...base, request: req });

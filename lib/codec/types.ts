@@ -7,7 +7,7 @@
  * @module
  */
 import type { CaptureRecord, MessageKind, ProtocolTag } from "../record.ts";
-import type { SummarySink } from "./sink.ts";
+import type { BytesSink, SummarySink } from "./sink.ts";
 
 /** Integer wire types. 64-bit values decode to `bigint`, the others to `number`. */
 export type IntType = "u8" | "u16" | "u32" | "u64" | "i8" | "i16" | "i32" | "i64";
@@ -307,6 +307,28 @@ export interface CodecLike {
   encodeMessage(input: MessageInput, ctx: Partial<EncodeContext> & { registry: RegistryLike }): Uint8Array;
   /** Writes a message's one-line summary into a sink. */
   summarizeTo(out: SummarySink, msg: Message, body?: undefined, registry?: RegistryLike): void;
+  /**
+   * Writes the summary of a clean message straight from its bytes (see `ProtocolSpec.summaryLine`);
+   * returns its name, or undefined to have the caller decode it.
+   */
+  summaryLine?(
+    data: Uint8Array,
+    ctx: DecodeContext,
+    out: BytesSink,
+    request: PairedRequest | undefined,
+    start?: number,
+    end?: number,
+  ): string | undefined;
+}
+
+/** The request a response was paired with, as a decode session keeps it (decoded only when needed). */
+export interface PairedRequest {
+  /** The request's record. */
+  readonly record: CaptureRecord;
+  /** Its message name. */
+  readonly name: string;
+  /** Its decoded message, when it has been decoded. */
+  readonly message: Message | undefined;
 }
 
 /** How a protocol classifies a decoded header. */
@@ -361,6 +383,20 @@ export interface ProtocolSpec {
    * messages decoded without a summary (see `writeNested`).
    */
   summaryWrite?: (out: SummarySink, msg: Message, registry: RegistryLike | undefined) => void;
+  /**
+   * Summary lines without decoding, for protocols with `summaryWrite` (the others get theirs compiled
+   * from the declaration): writes the name, kind and summary of a clean message straight from its
+   * bytes into `out` and returns the name, or returns undefined to have the caller decode it (the
+   * caller drops whatever was written). `request` is the request a response was paired with. Must
+   * write exactly what decoding and `summarizeTo` write, and, for a protocol with `recordPairKey`,
+   * only accept messages whose kind is the record's kind.
+   */
+  summaryLine?: (
+    data: Uint8Array,
+    ctx: DecodeContext,
+    out: BytesSink,
+    request: PairedRequest | undefined,
+  ) => string | undefined;
   /**
    * Pairing key: a request and its response share it (scapy's hashret). `msg.record` is set when
    * decoding from records, so keys may use the channel.

@@ -32,11 +32,12 @@ import type {
   FieldValue,
   IntField,
   Message,
+  PairedRequest,
   RegistryLike,
   Value,
   ValueMap,
 } from "../types.ts";
-import { type Lit, lit, type SummarySink } from "../sink.ts";
+import { type BytesSink, type Lit, lit, type SummarySink } from "../sink.ts";
 import type { CaptureRecord, MessageKind } from "../../record.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -741,16 +742,17 @@ const BUS_IDS = new Set([2, 3, 0x40, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0
  * Whether 112 bytes at `off` look like a virtio-msg message: known type and id, msg_size within the
  * carrier, zero padding (used for DIRECT_RESP2 frames without a paired call).
  */
-function looksLikeVmsg(view: DataView, off: number, end: number, ctx: DecodeContext): boolean {
+function looksLikeVmsg(d: Uint8Array, off: number, end: number, ctx: DecodeContext): boolean {
   if (off + 112 > end) return false;
   const rfc2 = ctx.dialects["virtio-msg"] === "rfc2";
-  const type = view.getUint8(off);
+  const type = d[off]!;
   if (type & 0xfc) return false;
-  const id = view.getUint8(off + 1);
+  const id = d[off + 1]!;
   if (!((type & 2) ? BUS_IDS : TRANSPORT_IDS).has(id)) return false;
-  const size = view.getUint16(off + (rfc2 ? 4 : 6), true);
+  const at = off + (rfc2 ? 4 : 6);
+  const size = d[at]! | (d[at + 1]! << 8);
   if (size < (rfc2 ? 6 : 8) || size > 112) return false;
-  for (let i = size; i < 112; i++) if (view.getUint8(off + i) !== 0) return false;
+  for (let i = size; i < 112; i++) if (d[off + i] !== 0) return false;
   return true;
 }
 
@@ -771,7 +773,8 @@ function nestProbe(resp: boolean): CustomField {
         if (!isVmsgUuid(rq.values["uuid"])) return { value: "" };
         return { value: zero ? "busy" : "virtio-msg" };
       }
-      return { value: looksLikeVmsg(view, offset, end, ctx) ? "virtio-msg" : "" };
+      const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+      return { value: looksLikeVmsg(bytes, offset, end, ctx) ? "virtio-msg" : "" };
     },
     { hide: "always" },
   );
@@ -1809,6 +1812,103 @@ function summaryWrite(out: SummarySink, msg: Message, registry: RegistryLike | u
   if (msg.name === "FFA_MSG_SEND2") out.text(" (payload in TX buffer)");
 }
 
+const REQ2_ID = 0xc400008d;
+const RESP2_ID = 0xc400008e;
+const REQ2 = "FFA_MSG_SEND_DIRECT_REQ2";
+const RESP2 = "FFA_MSG_SEND_DIRECT_RESP2";
+const REQ2_LIT = lit(REQ2);
+const RESP2_RSP_LIT = lit(RESP2 + " rsp");
+const UUID_EQ = lit(" uuid=");
+const VMSG_OPEN = lit(" [virtio-msg ");
+const CLOSE = lit("]");
+
+const HEX_LITS = HEX.map(lit);
+const le32 = (d: Uint8Array, o: number) =>
+  (d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24)) >>> 0;
+
+/** Whether the 16 bytes at `off` are one of the virtio-msg UUIDs. */
+function vmsgUuidAt(d: Uint8Array, off: number): boolean {
+  for (const u of VMSG_UUID_BYTES) {
+    let i = 0;
+    while (i < 16 && d[off + i] === u[i]) i++;
+    if (i === 16) return true;
+  }
+  return false;
+}
+
+/**
+ * Summary lines straight from the bytes (see `ProtocolSpec.summaryLine`) for the frames that carry
+ * virtio-msg: a clean FFA_MSG_SEND_DIRECT_REQ2 call to a virtio-msg UUID and its RESP2 return, with
+ * the nested message written by the virtio-msg codec's own line path. Everything else (other
+ * functions, non-zero MBZ halves, a busy return, a payload that is not a clean virtio-msg message)
+ * returns undefined and is decoded. Must write what `summaryWrite` writes for the decoded frame.
+ */
+function summaryLine(
+  d: Uint8Array,
+  ctx: DecodeContext,
+  out: BytesSink,
+  request: PairedRequest | undefined,
+): string | undefined {
+  if (d.length !== 144 || ctx.depth >= 4) return undefined;
+  const w0 = le32(d, 0);
+  let resp: boolean;
+  if (w0 === REQ2_ID && ctx.recordKind === "request") resp = false;
+  else if (w0 === RESP2_ID && ctx.recordKind === "response") resp = true;
+  else return undefined;
+  // x0[63:32] and x1[63:32] zero (an SMC64 frame).
+  if (le32(d, 4) !== 0 || le32(d, 12) !== 0) return undefined;
+  const vmsg = ctx.registry.get("virtio-msg");
+  if (!vmsg?.summaryLine) return undefined;
+  let zero = true;
+  for (let i = 32; i < 144; i++) {
+    if (d[i] !== 0) {
+      zero = false;
+      break;
+    }
+  }
+  if (zero) return undefined;
+  if (!resp) {
+    if (!vmsgUuidAt(d, 16)) return undefined;
+  } else {
+    // x2, x3 MBZ.
+    for (let i = 16; i < 32; i++) if (d[i] !== 0) return undefined;
+    // The carrier decision of nestProbe: by the paired call, else by the payload's looks.
+    if (request && request.name === REQ2) {
+      const m = request.message;
+      const uuid = m
+        ? isVmsgUuid(m.values["uuid"])
+        : request.record.data.length >= 32 && vmsgUuidAt(request.record.data, 16);
+      if (!uuid) return undefined;
+    } else if (!looksLikeVmsg(d, 32, 144, ctx)) return undefined;
+  }
+  out.lit(resp ? RESP2_RSP_LIT : REQ2_LIT);
+  const receiver = d[8]! | (d[9]! << 8);
+  const sender = d[10]! | (d[11]! << 8);
+  out.lit(SP);
+  out.hex(sender, 4);
+  out.lit(ARROW);
+  out.hex(receiver, 4);
+  if (!resp) {
+    out.lit(UUID_EQ);
+    for (let j = 16; j < 20; j++) out.lit(HEX_LITS[d[j]!]!);
+    out.lit(ELLIPSIS);
+  }
+  out.lit(VMSG_OPEN);
+  const inner: DecodeContext = {
+    registry: ctx.registry,
+    dialects: ctx.dialects,
+    dialect: ctx.dialects["virtio-msg"] || vmsg.defaultDialect || "",
+    recordKind: ctx.recordKind,
+    options: ctx.options,
+    depth: ctx.depth + 1,
+    tree: false,
+    summary: false,
+  };
+  if (vmsg.summaryLine(d, inner, out, undefined, 32, 144) === undefined) return undefined;
+  out.lit(CLOSE);
+  return resp ? RESP2 : REQ2;
+}
+
 function prune(fields: FieldValue[]): FieldValue[] {
   const out: FieldValue[] = [];
   for (const f of fields) {
@@ -1824,8 +1924,17 @@ function prune(fields: FieldValue[]): FieldValue[] {
 function pairKeyOf(r: CaptureRecord, kind: MessageKind): string {
   if (r.correlationId !== undefined) return `c${r.correlationId}`;
   const caller = kind === "response" ? (r.channel.dst ?? r.channel.src) : r.channel.src;
-  return `${r.conduit ?? ""}/${r.channel.bus ?? ""}/${caller ?? ""}`;
+  const conduit = r.conduit;
+  const bus = r.channel.bus;
+  // A call and its return share the key: the last one is reused (the same string hashes once).
+  if (conduit === lastKeyParts[0] && bus === lastKeyParts[1] && caller === lastKeyParts[2]) return lastKey;
+  lastKeyParts[0] = conduit;
+  lastKeyParts[1] = bus;
+  lastKeyParts[2] = caller;
+  return lastKey = `${conduit ?? ""}/${bus ?? ""}/${caller ?? ""}`;
 }
+const lastKeyParts: unknown[] = [null, null, null];
+let lastKey = "";
 
 /** The FF-A register-frame codec. */
 export const ffa = defineProtocol({
@@ -1874,6 +1983,7 @@ export const ffa = defineProtocol({
   recordPairKey: (r) => pairKeyOf(r, r.kind),
   responseNeedsRequest: true,
   summaryWrite,
+  summaryLine,
   postDecode(msg) {
     if (msg.name === "UNKNOWN") {
       msg.issues.unshift({

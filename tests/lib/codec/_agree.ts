@@ -6,7 +6,8 @@
  */
 import { deepEqual, equal } from "node:assert/strict";
 import { BytesSink, StringSink } from "../../../lib/codec/mod.ts";
-import type { Codec, DecodeContext, Message, RegistryLike } from "../../../lib/codec/mod.ts";
+import type { Codec, DecodeContext, Message, PairedRequest, RegistryLike } from "../../../lib/codec/mod.ts";
+import type { CaptureRecord } from "../../../lib/record.ts";
 
 /**
  * Values as comparable plain data. Flag booleans (`status.DRIVER_OK`) are left out: the walker
@@ -68,6 +69,33 @@ export function assertFastAgrees(
     const b = new BytesSink(3);
     codec.summarizeTo(b, lazy, undefined, ctx.registry);
     equal(new TextDecoder().decode(b.buf.subarray(0, b.off)), tree.summary, `${what} (bytes, tree ${t})`);
+  }
+  // The line path (summaries straight from the bytes): when it accepts a message, it must write the
+  // same text; with the paired request decoded or only as its record.
+  const full: DecodeContext = {
+    dialect: ctx.dialect || ctx.dialects?.[codec.tag] || codec.defaultDialect,
+    dialects: ctx.dialects ?? {},
+    recordKind: ctx.recordKind ?? "unknown",
+    registry: ctx.registry,
+    options: ctx.options ?? {},
+    depth: ctx.depth ?? 0,
+    tree: false,
+    summary: false,
+  };
+  const rq = ctx.request;
+  const requests: (PairedRequest | undefined)[] = rq
+    ? [
+      { record: { data: rq.data } as CaptureRecord, name: rq.name, message: rq },
+      { record: { data: rq.data } as CaptureRecord, name: rq.name, message: undefined },
+    ]
+    : [undefined];
+  for (const request of requests) {
+    const line = new BytesSink(3);
+    line.text("#");
+    const name = codec.summaryLine(data, full, line, request);
+    if (name === undefined) continue;
+    equal(name, tree.name, `${what} (line path name)`);
+    equal(new TextDecoder().decode(line.buf.subarray(1, line.off)), tree.summary, `${what} (line path)`);
   }
   return tree;
 }
