@@ -11,10 +11,11 @@ import {
   DecodeSession,
   type DecodeSessionOptions,
   defaultRegistry,
+  type PairingStep,
   type Registry,
 } from "../lib/codec/mod.ts";
 import { ByteSink } from "../lib/format.ts";
-import { CaptureReader } from "../lib/pcap/mod.ts";
+import { readCaptureBytes } from "../lib/pcap/mod.ts";
 import type { CaptureRecord, ProtocolTag } from "../lib/record.ts";
 import { recordLineTo } from "./_summary_line.ts";
 
@@ -138,14 +139,30 @@ export async function decodeChunk(task: ChunkTask, env: ChunkEnv): Promise<Chunk
     pending: [],
     maxPending: 0,
   };
-  const requested = new Set<string>();
-  const orphaned = new Set<string>();
+  /** Per protocol: pairing keys that saw a request, keys whose unpaired response was reported. */
+  const requested = new Map<ProtocolTag, Set<string>>();
+  const orphaned = new Map<ProtocolTag, Set<string>>();
+  const keys = (m: Map<ProtocolTag, Set<string>>, p: ProtocolTag) => {
+    let k = m.get(p);
+    if (!k) m.set(p, k = new Set());
+    return k;
+  };
+  const step = {} as PairingStep;
   let no = task.first - 1;
+  let failure: unknown;
   const t0 = task.t0;
   try {
-    const bytes = new Uint8Array(task.buffer, 0, task.length);
-    const reader = new CaptureReader(ReadableStream.from([bytes]), { uri: env.uri, decodeAs: env.decodeAs });
-    for await (const batch of reader.batches()) {
+    const batch: CaptureRecord[] = [];
+    try {
+      readCaptureBytes(new Uint8Array(task.buffer, 0, task.length), batch, {
+        uri: env.uri,
+        decodeAs: env.decodeAs,
+      });
+    } catch (e) {
+      // Damage: the records before it are decoded, then the error is reported.
+      failure = e;
+    }
+    {
       for (const r of batch) {
         if (r.annotation !== undefined && !env.allEvents) continue;
         if (r.protocol && reg.get(r.protocol)?.spec.tracker) {
@@ -155,23 +172,25 @@ export async function decodeChunk(task: ChunkTask, env: ChunkEnv): Promise<Chunk
         no++;
         const start = sink.off;
         recordLineTo(sink, session, no, r, t0);
-        const step = session.lastPairing();
-        if (step === undefined) continue;
-        const id = step.protocol + "\0" + step.key;
-        if (step.response && !step.paired && !requested.has(id) && !orphaned.has(id)) {
-          orphaned.add(id);
-          result.orphans.push({
-            protocol: step.protocol,
-            key: step.key,
-            no,
-            start,
-            end: sink.off,
-            record: detached(r),
-          });
+        if (session.lastPairing(step) === undefined) continue;
+        const req = keys(requested, step.protocol);
+        if (step.response && !step.paired && !req.has(step.key)) {
+          const orph = keys(orphaned, step.protocol);
+          if (!orph.has(step.key)) {
+            orph.add(step.key);
+            result.orphans.push({
+              protocol: step.protocol,
+              key: step.key,
+              no,
+              start,
+              end: sink.off,
+              record: detached(r),
+            });
+          }
         }
         if (step.request) {
-          if (!requested.has(id)) {
-            requested.add(id);
+          if (!req.has(step.key)) {
+            req.add(step.key);
             result.requestKeys.push([step.protocol, step.key]);
           }
           const n = session.pendingCount;
@@ -179,6 +198,7 @@ export async function decodeChunk(task: ChunkTask, env: ChunkEnv): Promise<Chunk
         }
       }
     }
+    if (failure !== undefined) throw failure;
   } catch (e) {
     result.status = "error";
     result.error = e instanceof Error ? e.message : String(e);

@@ -201,7 +201,9 @@ export class BytesSink implements SummarySink {
     this.room(n);
     const b = this.buf;
     const o = this.off;
-    for (let i = 0; i < n; i++) b[o + i] = src[i]!;
+    // Short pieces by hand; longer ones (names, cached ids) with memcpy.
+    if (n > 16) b.set(src, o);
+    else for (let i = 0; i < n; i++) b[o + i] = src[i]!;
     this.off = o + n;
   }
   /**

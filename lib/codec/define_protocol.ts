@@ -563,9 +563,17 @@ export class Codec implements CodecLike {
     }
     if (this.#noLine) return undefined;
     const dialect = ctx.dialect;
-    const hc = this.#compiled(this.header(dialect), dialect);
+    let plan = this.#linePlan;
+    if (plan === undefined || plan.dialect !== dialect) {
+      plan = this.#linePlans.get(dialect);
+      if (!plan) this.#linePlans.set(dialect, plan = this.#newLinePlan(dialect));
+      this.#linePlan = plan;
+    }
+    const hc = plan.header;
     if (!hc) return undefined;
-    const values: ValueMap = {};
+    // A plain header (no conditional or custom fields) sets the same keys every time: one value
+    // map is reused (nothing keeps it: the line path builds no message).
+    const values: ValueMap = plan.scratch ?? {};
     const off = hc(data, start, stop, values as Record<string, unknown>, ctx);
     if (off < 0) return undefined;
     let end = stop;
@@ -580,12 +588,25 @@ export class Codec implements CodecLike {
     if (!body) return undefined;
     const layout = layoutFor(body, kind);
     if (!layout) return undefined;
-    const lw = this.#lineWriter(layout, dialect);
-    if (!lw) return undefined;
-    out.lit(this.#nameLits.get(body.name)!);
-    if (kind !== "request" && kind !== "unknown") out.lit(kind === "response" ? RSP : EVT);
-    summaryFields(out, this.#headerSummary(dialect), values, ctx.registry);
-    return lw(data, off, end, out, values) ? body.name : undefined;
+    const byLayout = plan
+      .bodies[kind === "request" ? 0 : kind === "response" ? 1 : kind === "event" ? 2 : 3]!;
+    let entry = byLayout.get(layout);
+    if (entry === undefined) {
+      const writer = compileLine(
+        layout,
+        spec.endian,
+        dialect,
+        plan.summary.map((i) => i.key),
+        short,
+        displayInt,
+      );
+      const lead = lit(body.name + (kind === "response" ? " rsp" : kind === "event" ? " evt" : ""));
+      byLayout.set(layout, entry = writer ? { writer, lead } : null);
+    }
+    if (entry === null) return undefined;
+    out.lit(entry.lead);
+    summaryFields(out, plan.summary, values, ctx.registry);
+    return entry.writer(data, off, end, out, values) ? body.name : undefined;
   }
 
   /** No line path: the summary needs the decoded message. */
@@ -594,26 +615,19 @@ export class Codec implements CodecLike {
     return !!(spec.summaryWrite || spec.summaryText || spec.postDecode);
   }
 
-  #lines = new Map<string, Map<readonly Field[], LineWriter | null>>();
+  #linePlans = new Map<string, LinePlan>();
+  #linePlan: LinePlan | undefined;
 
-  #lastLineDialect = "";
-  #lastLines = new Map<readonly Field[], LineWriter | null>();
-
-  #lineWriter(layout: readonly Field[], dialect: string): LineWriter | null {
-    let m = this.#lastLines;
-    if (dialect !== this.#lastLineDialect) {
-      m = this.#lines.get(dialect) ?? new Map();
-      this.#lines.set(dialect, m);
-      this.#lastLines = m;
-      this.#lastLineDialect = dialect;
-    }
-    let w = m.get(layout);
-    if (w === undefined) {
-      const keys = this.#headerSummary(dialect).map((i) => i.key);
-      w = compileLine(layout, this.spec.endian, dialect, keys, short, displayInt) ?? null;
-      m.set(layout, w);
-    }
-    return w;
+  #newLinePlan(dialect: string): LinePlan {
+    const fields = this.header(dialect);
+    const plain = fields.every((f) => !f.when && f.kind !== "custom" && f.kind !== "nested");
+    return {
+      dialect,
+      header: this.#compiled(fields, dialect),
+      scratch: plain ? {} : undefined,
+      summary: this.#headerSummary(dialect),
+      bodies: [new Map(), new Map(), new Map(), new Map()],
+    };
   }
 
   /**
@@ -883,6 +897,22 @@ function summaryItem(key: string, label: string, f: Field | undefined): SummaryI
     ? (f.hex ? Mode.Hex : Mode.Num)
     : Mode.Other;
   return { key, label, eq: lit(` ${label}=`), field: f, mode };
+}
+
+/** The line path of one dialect of a protocol (see `Codec.summaryLine`). */
+interface LinePlan {
+  dialect: string;
+  /** The compiled header. */
+  header: CompiledLayout | null;
+  /** A value map reused for every message, when the header is plain. */
+  scratch: ValueMap | undefined;
+  /** Header summary items. */
+  summary: SummaryItem[];
+  /**
+   * Per kind (request, response, event, unknown) and body layout: its line writer and the literal
+   * of the name and kind, or null when it has none.
+   */
+  bodies: Map<readonly Field[], { writer: LineWriter; lead: Lit } | null>[];
 }
 
 const RSP = lit(" rsp");

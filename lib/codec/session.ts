@@ -70,6 +70,17 @@ export interface PendingRequest {
   request: Message;
 }
 
+/** What `DecodeSession.summaryLine` keeps per protocol. */
+interface LineState {
+  codec: Codec;
+  /** The decode context, reused (its record kind set per record). */
+  ctx: DecodeContext;
+  /** The protocol's pending requests. */
+  pending: Map<string, Pending>;
+  /** Pairs by the decoded message (not by the record): such records need `decode`. */
+  pairsDecoded: boolean;
+}
+
 /** A request waiting for its response. */
 interface Pending extends PairedRequest {
   message: Message | undefined;
@@ -180,34 +191,21 @@ export class DecodeSession {
    */
   summaryLine(record: CaptureRecord, out: BytesSink): boolean {
     this.#lastKey = undefined;
-    if (!record.protocol || this.#base.summary) return false;
-    const codec = this.registry.get(record.protocol);
-    if (!codec) return false;
-    const spec = codec.spec;
-    if (spec.tracker) return false;
-    let ctx = this.#lineCtx;
-    if (codec !== this.#lineCodec || !ctx) {
-      const base = this.#base;
-      this.#lineCodec = codec;
-      this.#lineCtx = ctx = {
-        dialect: base.dialects[codec.tag] || codec.defaultDialect,
-        dialects: base.dialects,
-        recordKind: record.kind,
-        registry: base.registry,
-        options: base.options,
-        depth: 0,
-        tree: false,
-        summary: false,
-      };
-    }
-    ctx.recordKind = record.kind;
-    const start = out.off;
+    const tag = record.protocol;
+    if (!tag) return false;
+    let line = this.#lines.get(tag);
+    if (line === undefined) this.#lines.set(tag, line = this.#lineState(tag));
+    if (line === null) return false;
+    const { codec, ctx } = line;
     const kind = record.kind;
+    ctx.recordKind = kind;
+    const start = out.off;
+    const spec = codec.spec;
     const early = spec.recordPairKey && (kind === "request" || kind === "response")
       ? spec.recordPairKey(record)
       : undefined;
     if (early !== undefined) {
-      const pend = this.#pendingFor(codec);
+      const pend = line.pending;
       const entry = kind === "response" ? pend.get(early) : undefined;
       const name = codec.summaryLine(record.data, ctx, out, entry);
       if (name === undefined) {
@@ -216,18 +214,39 @@ export class DecodeSession {
       }
       if (entry) pend.delete(early);
       if (kind === "request") this.#remember(pend, early, { record, name, message: undefined });
-      this.#step(codec.tag, early, kind === "response", entry !== undefined, kind === "request");
+      this.#step(tag, early, kind === "response", entry !== undefined, kind === "request");
       return true;
     }
-    if (spec.pairKey && (this.#opts.pairing !== "needed" || spec.responseNeedsRequest)) return false;
+    if (line.pairsDecoded) return false;
     if (codec.summaryLine(record.data, ctx, out) !== undefined) return true;
     out.off = start;
     return false;
   }
 
-  /** The context of the last `summaryLine` call and its codec (reused while the protocol repeats). */
-  #lineCodec: Codec | undefined;
-  #lineCtx: DecodeContext | undefined;
+  /** Per protocol: what `summaryLine` needs, or null when the protocol never takes the line path. */
+  #lines = new Map<ProtocolTag, LineState | null>();
+
+  #lineState(tag: ProtocolTag): LineState | null {
+    const codec = this.registry.get(tag);
+    const base = this.#base;
+    if (!codec || codec.spec.tracker || base.summary) return null;
+    const spec = codec.spec;
+    return {
+      codec,
+      ctx: {
+        dialect: base.dialects[tag] || codec.defaultDialect,
+        dialects: base.dialects,
+        recordKind: "unknown",
+        registry: base.registry,
+        options: base.options,
+        depth: 0,
+        tree: false,
+        summary: false,
+      },
+      pending: this.#pendingFor(codec),
+      pairsDecoded: !!spec.pairKey && (this.#opts.pairing !== "needed" || !!spec.responseNeedsRequest),
+    };
+  }
 
   #step(tag: ProtocolTag, key: string, response: boolean, paired: boolean, request: boolean): void {
     this.#lastTag = tag;
@@ -256,19 +275,20 @@ export class DecodeSession {
    * equal(s.lastPairing()?.paired, true);
    * ```
    *
+   * @param into An object to fill in and return instead of a new one (no allocation per record).
    * @returns The pairing step, or undefined.
    */
-  lastPairing(): PairingStep | undefined {
+  lastPairing(into?: PairingStep): PairingStep | undefined {
     const key = this.#lastKey;
     if (key === undefined) return undefined;
     const f = this.#lastFlags;
-    return {
-      protocol: this.#lastTag!,
-      key,
-      response: (f & LOOKED) !== 0,
-      paired: (f & PAIRED) !== 0,
-      request: (f & REMEMBERED) !== 0,
-    };
+    const step = into ?? {} as PairingStep;
+    step.protocol = this.#lastTag!;
+    step.key = key;
+    step.response = (f & LOOKED) !== 0;
+    step.paired = (f & PAIRED) !== 0;
+    step.request = (f & REMEMBERED) !== 0;
+    return step;
   }
 
   /**

@@ -81,6 +81,90 @@ class ChunkReader {
 }
 
 /**
+ * Detects the format from the first bytes.
+ * @returns The parser, or undefined when more bytes are needed.
+ */
+function detect(
+  buf: Uint8Array,
+  base: number,
+  final: boolean,
+  ctx: ParseContext,
+): ContainerParser | undefined {
+  let i = 0;
+  // "\n\r" starts a pcapng Section Header Block, not blank text.
+  if (!(buf[0] === 0x0a && buf[1] === 0x0d)) { while (i < buf.length && isSpace(buf[i]!)) i++; }
+  if (i < buf.length && buf[i] === 0x7b) {
+    ctx.info.format = "jsonl";
+    return new JsonlParser(ctx);
+  }
+  if (i === buf.length && !final) return undefined;
+  if (buf.length >= 4 && i < buf.length) {
+    const magic = (buf[0]! << 24 | buf[1]! << 16 | buf[2]! << 8 | buf[3]!) >>> 0;
+    if (magic === 0x0a0d0d0a) {
+      ctx.info.format = "pcapng";
+      return new PcapngParser(ctx);
+    }
+    if (
+      magic === 0xd4c3b2a1 || magic === 0xa1b2c3d4 || magic === 0x4d3cb2a1 || magic === 0xa1b23c4d
+    ) {
+      ctx.info.format = "pcap";
+      return new PcapParser(ctx);
+    }
+    const hex = [...buf.subarray(0, 4)].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+    throw captureError(ctx, `not a pcap, pcapng or JSON Lines file (first bytes ${hex})`, base);
+  }
+  if (!final || i === buf.length) return undefined;
+  throw captureError(ctx, `the input is too short to be a capture (${buf.length} bytes)`, base);
+}
+
+/**
+ * Reads a whole capture held in memory at once, without streams (what the capture reader yields
+ * for the same bytes, in one array): for pieces of a file that hold whole blocks, such as the
+ * chunks `vioscope decode` hands to its worker threads.
+ *
+ * @example
+ * ```ts
+ * import { createCaptureWriter, readCaptureBytes } from "./mod.ts";
+ * import { makeRecord } from "../record.ts";
+ * import { equal } from "node:assert/strict";
+ * const chunks: Uint8Array[] = [];
+ * const w = createCaptureWriter(new WritableStream({ write: (c) => void chunks.push(c) }));
+ * await w.write(makeRecord(new Uint8Array([0, 4, 1, 16]), { protocol: "scmi", timestampNs: 5n }));
+ * await w.close();
+ * const bytes = new Uint8Array(await new Blob(chunks).arrayBuffer());
+ * const records: unknown[] = [];
+ * const info = readCaptureBytes(bytes, records as never[]);
+ * equal(records.length, 1);
+ * equal(info.format, "pcapng");
+ * ```
+ *
+ * @param bytes The capture.
+ * @param out Receives the records (every complete one, also when the bytes are damaged).
+ * @param options Name and `decodeAs` table.
+ * @returns Container facts.
+ * @throws {CaptureSyntaxError} After pushing every complete record, when the bytes are damaged.
+ */
+export function readCaptureBytes(
+  bytes: Uint8Array,
+  out: CaptureRecord[],
+  options: ReadCaptureOptions = {},
+): CaptureInfo {
+  const info: CaptureInfo = {
+    format: undefined,
+    sections: 0,
+    interfaces: [],
+    records: 0,
+    unknownProtocol: 0,
+  };
+  const ctx: ParseContext = { uri: options.uri, decodeAs: options.decodeAs, info };
+  const parser = detect(bytes, 0, true, ctx);
+  if (parser === undefined) return info;
+  const used = parser.parse(bytes, 0, out);
+  parser.end(bytes.subarray(used), used, out);
+  return info;
+}
+
+/**
  * Reads records from a pcap, pcapng or JSON Lines byte stream (file or pipe; chunks of any size).
  *
  * - Classic pcap: µs and ns magics, both byte orders; FCS bits in the link-type word are ignored.
@@ -141,38 +225,6 @@ export class CaptureReader {
   }
 
   /**
-   * Detects the format from the first bytes.
-   * @returns The parser, or undefined when more bytes are needed.
-   */
-  #detect(buf: Uint8Array, base: number, final: boolean): ContainerParser | undefined {
-    let i = 0;
-    // "\n\r" starts a pcapng Section Header Block, not blank text.
-    if (!(buf[0] === 0x0a && buf[1] === 0x0d)) { while (i < buf.length && isSpace(buf[i]!)) i++; }
-    if (i < buf.length && buf[i] === 0x7b) {
-      this.info.format = "jsonl";
-      return new JsonlParser(this.#ctx);
-    }
-    if (i === buf.length && !final) return undefined;
-    if (buf.length >= 4 && i < buf.length) {
-      const magic = (buf[0]! << 24 | buf[1]! << 16 | buf[2]! << 8 | buf[3]!) >>> 0;
-      if (magic === 0x0a0d0d0a) {
-        this.info.format = "pcapng";
-        return new PcapngParser(this.#ctx);
-      }
-      if (
-        magic === 0xd4c3b2a1 || magic === 0xa1b2c3d4 || magic === 0x4d3cb2a1 || magic === 0xa1b23c4d
-      ) {
-        this.info.format = "pcap";
-        return new PcapParser(this.#ctx);
-      }
-      const hex = [...buf.subarray(0, 4)].map((b) => b.toString(16).padStart(2, "0")).join(" ");
-      throw captureError(this.#ctx, `not a pcap, pcapng or JSON Lines file (first bytes ${hex})`, base);
-    }
-    if (!final || i === buf.length) return undefined;
-    throw captureError(this.#ctx, `the input is too short to be a capture (${buf.length} bytes)`, base);
-  }
-
-  /**
    * Reads the input, yielding the complete records of each chunk as one array.
    *
    * @returns Batches of records (never empty).
@@ -207,7 +259,7 @@ export class CaptureReader {
           extraLen = 0;
         }
         if (parser === undefined) {
-          parser = this.#detect(buf, base, false);
+          parser = detect(buf, base, false, this.#ctx);
           if (parser === undefined) continue;
         }
         if (!parser.wantsNewline && buf.length < parser.need) continue;
@@ -227,7 +279,7 @@ export class CaptureReader {
       }
       finished = true;
       if (extraLen > 0) buf = concat(buf, extra, extraLen);
-      parser ??= this.#detect(buf, base, true);
+      parser ??= detect(buf, base, true, this.#ctx);
       if (parser === undefined) return; // empty (or blank) input: no records
       const out: CaptureRecord[] = [];
       try {

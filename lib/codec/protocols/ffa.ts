@@ -1818,11 +1818,25 @@ const REQ2 = "FFA_MSG_SEND_DIRECT_REQ2";
 const RESP2 = "FFA_MSG_SEND_DIRECT_RESP2";
 const REQ2_LIT = lit(REQ2);
 const RESP2_RSP_LIT = lit(RESP2 + " rsp");
-const UUID_EQ = lit(" uuid=");
 const VMSG_OPEN = lit(" [virtio-msg ");
 const CLOSE = lit("]");
 
-const HEX_LITS = HEX.map(lit);
+/** Literals of values that repeat (endpoint pairs, UUIDs), at most 256 per cache. */
+const ID_LITS = new Map<number, Lit>();
+const UUID_LITS = new Map<number, Lit>();
+function cachedLit(cache: Map<number, Lit>, key: number, text: (key: number) => string): Lit {
+  let l = cache.get(key);
+  if (l === undefined) {
+    if (cache.size >= 256) cache.clear();
+    cache.set(key, l = lit(text(key)));
+  }
+  return l;
+}
+/** w1 (receiver in bits 15:0, sender in 31:16) as summaryWrite writes it. */
+const idsText = (w1: number) => ` ${hexN(w1 >>> 16, 4)}→${hexN(w1 & 0xffff, 4)}`;
+/** The first UUID word (its bytes 0..3, little-endian) as summaryWrite writes a non-nil UUID. */
+const uuidLead = (w: number) =>
+  ` uuid=${HEX[w & 0xff]}${HEX[(w >>> 8) & 0xff]}${HEX[(w >>> 16) & 0xff]}${HEX[w >>> 24]}-… [virtio-msg `;
 const le32 = (d: Uint8Array, o: number) =>
   (d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24)) >>> 0;
 
@@ -1882,18 +1896,9 @@ function summaryLine(
     } else if (!looksLikeVmsg(d, 32, 144, ctx)) return undefined;
   }
   out.lit(resp ? RESP2_RSP_LIT : REQ2_LIT);
-  const receiver = d[8]! | (d[9]! << 8);
-  const sender = d[10]! | (d[11]! << 8);
-  out.lit(SP);
-  out.hex(sender, 4);
-  out.lit(ARROW);
-  out.hex(receiver, 4);
-  if (!resp) {
-    out.lit(UUID_EQ);
-    for (let j = 16; j < 20; j++) out.lit(HEX_LITS[d[j]!]!);
-    out.lit(ELLIPSIS);
-  }
-  out.lit(VMSG_OPEN);
+  // " 0x8001→0x8002" (sender→receiver); for a call " uuid=c66028b5-…"; then " [virtio-msg ".
+  out.lit(cachedLit(ID_LITS, le32(d, 8), idsText));
+  out.lit(resp ? VMSG_OPEN : cachedLit(UUID_LITS, le32(d, 16), uuidLead));
   const inner: DecodeContext = {
     registry: ctx.registry,
     dialects: ctx.dialects,
