@@ -115,6 +115,8 @@ interface ChannelEntry {
   text: string;
   column: string;
   bytes: Uint8Array;
+  /** The direction, protocol and channel columns, by sender (driver, device, other) and protocol. */
+  tails: Map<string | undefined, Uint8Array>[];
 }
 /** The most recent channels (captures alternate between a few), compared field by field. */
 const CHANNELS: ChannelEntry[] = [];
@@ -141,6 +143,7 @@ function channelEntry(ch: Channel): ChannelEntry {
     text,
     column,
     bytes: ENC.encode(column),
+    tails: [new Map(), new Map(), new Map()],
   };
   if (CHANNELS.length < 8) CHANNELS.push(entry);
   else CHANNELS[nextChannel++ & 7] = entry;
@@ -154,14 +157,17 @@ function putBytes(out: Uint8Array, off: number, b: Uint8Array): number {
 
 /** Writes a non-negative integer right-aligned in `width` columns; returns the new offset. */
 function putInt(out: Uint8Array, off: number, n: number, width: number): number {
+  // Up to 2^32 with 32-bit integer division, beyond with floating point.
+  const small = n <= 0xffffffff;
   let digits = 1;
-  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+  for (let x = n; x >= 10; x = small ? (x / 10) >>> 0 : Math.floor(x / 10)) digits++;
   for (let k = digits; k < width; k++) out[off++] = 0x20;
   let o = off + digits - 1;
   let x = n;
   do {
-    out[o--] = 0x30 + (x % 10);
-    x = Math.floor(x / 10);
+    const q = small ? (x / 10) >>> 0 : Math.floor(x / 10);
+    out[o--] = 0x30 + x - q * 10;
+    x = q;
   } while (x > 0);
   return off + digits;
 }
@@ -180,25 +186,44 @@ function putSummaryPrefix(out: Uint8Array, off: number, no: number, r: CaptureRe
     const secs = (us - frac) / 1_000_000;
     off = putInt(out, off, secs, 12 - 7);
     out[off++] = 0x2e;
-    for (let k = 5, x = frac; k >= 0; k--, x = Math.floor(x / 10)) out[off + k] = 0x30 + (x % 10);
+    for (let k = 5, x = frac; k >= 0; k--) {
+      const q = (x / 10) >>> 0;
+      out[off + k] = 0x30 + x - q * 10;
+      x = q;
+    }
     off += 6;
   } else {
     const t = formatSeconds(d);
     off += ENC.encodeInto(t.length < 12 ? SPACES[12 - t.length] + t : t, out.subarray(off)).written;
   }
   out[off++] = 0x20;
-  off = putBytes(
-    out,
-    off,
-    r.sender === "driver" || r.sender === "device" ? DIRECTION_BYTES[r.sender] : DIRECTION_BYTES.unknown,
-  );
-  out[off++] = 0x20;
-  const proto = r.protocol ?? "?";
-  off = putBytes(out, off, PROTO_BYTES[proto] ?? ENC.encode(proto.padEnd(12)));
-  out[off++] = 0x20;
-  off = putBytes(out, off, channelEntry(r.channel).bytes);
-  out[off++] = 0x20;
-  return off;
+  // Direction, protocol and channel columns: one cached piece per channel, sender and protocol.
+  const tail = columnsTail(channelEntry(r.channel), r.sender, r.protocol);
+  out.set(tail, off);
+  return off + tail.length;
+}
+
+/** The columns after the time (direction, protocol, channel, each followed by a space) as bytes. */
+function columnsTail(c: ChannelEntry, sender: string, protocol: string | undefined): Uint8Array {
+  const byProto = c.tails[sender === "driver" ? 0 : sender === "device" ? 1 : 2]!;
+  let b = byProto.get(protocol);
+  if (b === undefined) {
+    const dir = sender === "driver" || sender === "device"
+      ? DIRECTION_BYTES[sender]
+      : DIRECTION_BYTES.unknown;
+    const proto = protocol ?? "?";
+    const pb = PROTO_BYTES[proto] ?? ENC.encode(proto.padEnd(12));
+    b = new Uint8Array(dir.length + pb.length + c.bytes.length + 3);
+    let o = putBytes(b, 0, dir);
+    b[o++] = 0x20;
+    o = putBytes(b, o, pb);
+    b[o++] = 0x20;
+    o = putBytes(b, o, c.bytes);
+    b[o] = 0x20;
+    if (byProto.size >= 64) byProto.clear();
+    byProto.set(protocol, b);
+  }
+  return b;
 }
 
 /**
