@@ -13,8 +13,8 @@ import { DecodeSession, defaultRegistry } from "../lib/codec/mod.ts";
 import { ByteSink } from "../lib/format.ts";
 
 const file = Deno.args[0] ?? "bench/out/mixed_1m.pcapng";
-// The same path as `vioscope decode FILE`: values-only decoding, summaries written straight into the
-// output bytes.
+// The same path as `vioscope decode --threads 1 FILE`: each summary written straight from the bytes
+// where the codec can (the line path), else decoded (values only) and written into the output bytes.
 const session = new DecodeSession(defaultRegistry(), { tree: false, pairing: "needed", summaries: false });
 const sink = await Deno.open("/dev/null", { write: true });
 const out = new ByteSink(1 << 17);
@@ -26,9 +26,11 @@ let first: bigint | undefined;
 for await (const batch of new CaptureReader((await Deno.open(file)).readable).batches()) {
   for (const r of batch) {
     first ??= r.timestampNs;
-    const m = session.decode(r);
     out.summaryPrefix(++n, r, first);
-    if (m) session.summaryTo(out, m);
+    if (!session.summaryLine(r, out)) {
+      const m = session.decode(r);
+      if (m) session.summaryTo(out, m);
+    }
     out.newline();
     if (out.off >= 65536) {
       bytes += out.off;

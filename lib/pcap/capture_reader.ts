@@ -65,13 +65,23 @@ class ChunkReader {
   async read(): Promise<ReadableStreamReadResult<Uint8Array>> {
     if (this.#reader) return await this.#reader.read();
     const size = this.#size;
-    const r = await this.#byob!.read(new Uint8Array(size));
+    const p = this.#next ?? this.#byob!.read(new Uint8Array(size));
+    this.#next = undefined;
+    const r = await p;
     if (r.value !== undefined) {
       if (r.value.length === size && size < MAX_CHUNK) this.#size = size * 2;
       else if (r.value.length < size / 4 && size > MIN_CHUNK) this.#size = size / 2;
     }
+    if (!r.done) {
+      // The next read starts now, so the file is read while this chunk is decoded. (Its failure is
+      // reported by the read() that takes it; if none does, the reader is cancelled anyway.)
+      const next = this.#byob!.read(new Uint8Array(this.#size));
+      next.catch(() => {});
+      this.#next = next;
+    }
     return r as ReadableStreamReadResult<Uint8Array>;
   }
+  #next: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
   releaseLock(): void {
     (this.#reader ?? this.#byob)!.releaseLock();
   }
