@@ -14,14 +14,15 @@ import type { CodecLike, DecodeContext, Endian, Field, IntType, LengthSpec, Mess
 import { INT_SIZE, maskShift, viewOf } from "./_values.ts";
 
 /**
- * JavaScript that reads an integer at `off` from `data` (a Uint8Array): byte arithmetic up to 32
- * bits (no DataView needed), a cached DataView for 64-bit values.
+ * JavaScript that reads an integer at `off` (or the offset expression `at`) from `data` (a
+ * Uint8Array): byte arithmetic up to 32 bits (no DataView needed), a cached DataView for 64-bit values.
  * @param type Wire type.
  * @param le Little-endian.
+ * @param at Offset expression.
  * @returns Expression text.
  */
-function byteRead(type: IntType, le: boolean): string {
-  const b = (i: number) => `data[off + ${i}]`;
+export function byteRead(type: IntType, le: boolean, at = "off"): string {
+  const b = (i: number) => `data[${at} + ${i}]`;
   switch (type) {
     case "u8":
       return b(0);
@@ -39,9 +40,9 @@ function byteRead(type: IntType, le: boolean): string {
       return type === "u32" ? `(${e} >>> 0)` : `(${e} | 0)`;
     }
     case "u64":
-      return `VIEW(data).getBigUint64(off, ${le})`;
+      return `VIEW(data).getBigUint64(${at}, ${le})`;
     case "i64":
-      return `VIEW(data).getBigInt64(off, ${le})`;
+      return `VIEW(data).getBigInt64(${at}, ${le})`;
   }
 }
 
@@ -72,7 +73,8 @@ function nest(codec: CodecLike, area: Uint8Array, ctx: DecodeContext, name: stri
   return codec.decodeBytes(area, inner, false);
 }
 
-const GETTER: Record<IntType, string> = {
+/** DataView getter of each wire type. */
+export const GETTER: Record<IntType, string> = {
   u8: "getUint8",
   i8: "getInt8",
   u16: "getUint16",

@@ -11,8 +11,9 @@
  * @internal @private
  * @module
  */
-import type { Endian, Field, IntField, IntType, LengthSpec, Value } from "./types.ts";
+import type { Endian, Field, IntField, LengthSpec, Value } from "./types.ts";
 import { INT_SIZE, viewOf } from "./_values.ts";
+import { byteRead, GETTER } from "./_compile.ts";
 import { type BytesSink, type Lit, lit } from "../sink.ts";
 
 /**
@@ -51,50 +52,11 @@ function hexBytes(out: BytesSink, data: Uint8Array, start: number, n: number): v
 /** A 64-bit value from its halves. */
 const big = (hi: number, lo: number): bigint => (BigInt(hi) << 32n) | BigInt(lo);
 
-function read32(type: IntType, le: boolean): string {
-  const b = (i: number) => `data[off + ${i}]`;
-  switch (type) {
-    case "u8":
-      return b(0);
-    case "i8":
-      return `((${b(0)} << 24) >> 24)`;
-    case "u16":
-      return le ? `(${b(0)} | (${b(1)} << 8))` : `((${b(0)} << 8) | ${b(1)})`;
-    case "i16":
-      return le ? `(((${b(0)} | (${b(1)} << 8)) << 16) >> 16)` : `(((${b(0)} << 8 | ${b(1)}) << 16) >> 16)`;
-    default: {
-      const e = le
-        ? `(${b(0)} | (${b(1)} << 8) | (${b(2)} << 16) | (${b(3)} << 24))`
-        : `((${b(0)} << 24) | (${b(1)} << 16) | (${b(2)} << 8) | ${b(3)})`;
-      return type === "i32" ? `(${e} | 0)` : `(${e} >>> 0)`;
-    }
-  }
-}
-
-/** An unsigned 32-bit read at `at` (an expression) of `data`. */
-function u32At(at: string, le: boolean): string {
-  const b = (i: number) => `data[${at} + ${i}]`;
-  return le
-    ? `((${b(0)} | (${b(1)} << 8) | (${b(2)} << 16) | (${b(3)} << 24)) >>> 0)`
-    : `(((${b(0)} << 24) | (${b(1)} << 16) | (${b(2)} << 8) | ${b(3)}) >>> 0)`;
-}
-
 /** The 32-bit halves of a 64-bit mask. */
 function halves(mask: number | bigint): [number, number] {
   const m = BigInt(mask);
   return [Number((m >> 32n) & 0xffffffffn), Number(m & 0xffffffffn)];
 }
-
-const GETTER: Record<IntType, string> = {
-  u8: "getUint8",
-  i8: "getInt8",
-  u16: "getUint16",
-  i16: "getInt16",
-  u32: "getUint32",
-  i32: "getInt32",
-  u64: "getBigUint64",
-  i64: "getBigInt64",
-};
 
 /**
  * Compiles a body layout into a line writer, or returns undefined when the layout has anything the
@@ -140,7 +102,7 @@ export function compileLine(
         if (size === 8) {
           const lo = le ? "off" : "off + 4";
           const hi = le ? "off + 4" : "off";
-          check.push(`const ${x}lo = ${u32At(lo, le)}, ${x}hi = ${u32At(hi, le)};`);
+          check.push(`const ${x}lo = ${byteRead("u32", le, lo)}, ${x}hi = ${byteRead("u32", le, hi)};`);
           local.set(f.name, `(${x}hi * 4294967296 + ${x}lo)`);
           if (f.reserved) check.push(`if ((${x}lo | ${x}hi) !== 0) return false;`);
           for (const b of f.bits ?? []) {
@@ -160,7 +122,7 @@ export function compileLine(
             );
           } else write.push(`if (${x}hi === 0) out.num(${x}lo); else out.text(String(BIG(${x}hi, ${x}lo)));`);
         } else {
-          check.push(`const ${x} = ${read32(f.type, le)};`);
+          check.push(`const ${x} = ${byteRead(f.type, le)};`);
           local.set(f.name, x);
           if (f.reserved) check.push(`if (${x} !== 0) return false;`);
           for (const b of f.bits ?? []) {
