@@ -116,7 +116,7 @@ function detached(r: CaptureRecord): CaptureRecord {
  * @param env Options of the run.
  * @returns The lines and the pairing edges.
  */
-export async function decodeChunk(task: ChunkTask, env: ChunkEnv): Promise<ChunkResult> {
+export function decodeChunk(task: ChunkTask, env: ChunkEnv): ChunkResult {
   registry ??= defaultRegistry();
   const reg = registry;
   const session = new DecodeSession(reg, {

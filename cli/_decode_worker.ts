@@ -4,7 +4,8 @@
  * in the order they came.
  *
  * Messages in: `{ type: "init", env }` once, then `{ type: "task", task }`. Messages out: one
- * `ChunkResult` per task, its buffers transferred.
+ * `ChunkResult` per task, its buffers transferred. A chunk is decoded synchronously, so tasks are
+ * answered in the order they came.
  *
  * @internal @private
  * @module
@@ -22,10 +23,9 @@ interface WorkerScope {
 
 const scope = globalThis as unknown as WorkerScope;
 let env: ChunkEnv | undefined;
-let queue: Promise<void> = Promise.resolve();
 
-async function run(task: ChunkTask): Promise<void> {
-  const result = await decodeChunk(task, env!);
+function run(task: ChunkTask): void {
+  const result = decodeChunk(task, env!);
   const transfer: ArrayBuffer[] = [result.input];
   if (result.out !== result.input) transfer.push(result.out);
   scope.postMessage(result, transfer);
@@ -34,5 +34,5 @@ async function run(task: ChunkTask): Promise<void> {
 scope.onmessage = (e: MessageEvent<DecodeWorkerMessage>): void => {
   const m = e.data;
   if (m.type === "init") env = m.env;
-  else queue = queue.then(() => run(m.task));
+  else run(m.task);
 };

@@ -141,7 +141,12 @@ function detect(
  * const w = createCaptureWriter(new WritableStream({ write: (c) => void chunks.push(c) }));
  * await w.write(makeRecord(new Uint8Array([0, 4, 1, 16]), { protocol: "scmi", timestampNs: 5n }));
  * await w.close();
- * const bytes = new Uint8Array(await new Blob(chunks).arrayBuffer());
+ * const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+ * let at = 0;
+ * for (const c of chunks) {
+ *   bytes.set(c, at);
+ *   at += c.length;
+ * }
  * const records: unknown[] = [];
  * const info = readCaptureBytes(bytes, records as never[]);
  * equal(records.length, 1);
