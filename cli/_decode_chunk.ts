@@ -149,60 +149,59 @@ export function decodeChunk(task: ChunkTask, env: ChunkEnv): ChunkResult {
   };
   const step = {} as PairingStep;
   let no = task.first - 1;
-  let failure: unknown;
   const t0 = task.t0;
-  try {
-    const batch: CaptureRecord[] = [];
-    try {
-      readCaptureBytes(new Uint8Array(task.buffer, 0, task.length), batch, {
-        uri: env.uri,
-        decodeAs: env.decodeAs,
-      });
-    } catch (e) {
-      // Damage: the records before it are decoded, then the error is reported.
-      failure = e;
-    }
-    {
-      for (const r of batch) {
-        if (r.annotation !== undefined && !env.allEvents) continue;
-        if (r.protocol && reg.get(r.protocol)?.spec.tracker) {
-          result.status = "tracker";
-          return result;
-        }
-        no++;
-        const start = sink.off;
-        recordLineTo(sink, session, no, r, t0);
-        if (session.lastPairing(step) === undefined) continue;
-        const req = keys(requested, step.protocol);
-        if (step.response && !step.paired && !req.has(step.key)) {
-          const orph = keys(orphaned, step.protocol);
-          if (!orph.has(step.key)) {
-            orph.add(step.key);
-            result.orphans.push({
-              protocol: step.protocol,
-              key: step.key,
-              no,
-              start,
-              end: sink.off,
-              record: detached(r),
-            });
-          }
-        }
-        if (step.request) {
-          if (!req.has(step.key)) {
-            req.add(step.key);
-            result.requestKeys.push([step.protocol, step.key]);
-          }
-          const n = session.pendingCount;
-          if (n > result.maxPending) result.maxPending = n;
-        }
-      }
-    }
-    if (failure !== undefined) throw failure;
-  } catch (e) {
+  const failed = (e: unknown): ChunkResult => {
     result.status = "error";
     result.error = e instanceof Error ? e.message : String(e);
     return result;
+  };
+  const batch: CaptureRecord[] = [];
+  try {
+    readCaptureBytes(new Uint8Array(task.buffer, 0, task.length), batch, {
+      uri: env.uri,
+      decodeAs: env.decodeAs,
+    });
+  } catch (e) {
+    // Damage: the merge has the capture reader decode from the chunk's start and report it.
+    return failed(e);
+  }
+  try {
+    for (const r of batch) {
+      if (r.annotation !== undefined && !env.allEvents) continue;
+      if (r.protocol && reg.get(r.protocol)?.spec.tracker) {
+        result.status = "tracker";
+        return result;
+      }
+      no++;
+      const start = sink.off;
+      recordLineTo(sink, session, no, r, t0);
+      if (session.lastPairing(step) === undefined) continue;
+      const req = keys(requested, step.protocol);
+      if (step.response && !step.paired && !req.has(step.key)) {
+        const orph = keys(orphaned, step.protocol);
+        if (!orph.has(step.key)) {
+          orph.add(step.key);
+          result.orphans.push({
+            protocol: step.protocol,
+            key: step.key,
+            no,
+            start,
+            end: sink.off,
+            record: detached(r),
+          });
+        }
+      }
+      if (step.request) {
+        if (!req.has(step.key)) {
+          req.add(step.key);
+          result.requestKeys.push([step.protocol, step.key]);
+        }
+        const n = session.pendingCount;
+        if (n > result.maxPending) result.maxPending = n;
+      }
+    }
+  } catch (e) {
+    return failed(e);
   }
   for (const p of session.pendingEntries()) {
     result.pending.push({ protocol: p.protocol, key: p.key, record: detached(p.record) });

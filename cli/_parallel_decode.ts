@@ -27,7 +27,7 @@
  */
 import { DecodeSession, type DecodeSessionOptions, type Registry } from "../lib/codec/mod.ts";
 import { ByteSink } from "../lib/format.ts";
-import { CaptureReader } from "../lib/pcap/mod.ts";
+import { readCaptureBytes } from "../lib/pcap/mod.ts";
 import type { CaptureRecord, ProtocolTag } from "../lib/record.ts";
 import { type CaptureChunk, captureChunks, type CaptureRest } from "../lib/pcap/_capture_chunks.ts";
 import type { ChunkResult } from "./_decode_chunk.ts";
@@ -243,25 +243,15 @@ class Merger {
    * @returns Undefined when done, else the file offset from which the capture reader must take over.
    */
   async decodeHere(p: Pending, buffer: ArrayBuffer): Promise<number | undefined> {
-    const bytes = new Uint8Array(buffer, 0, p.length);
-    const reader = new CaptureReader(ReadableStream.from([bytes]), {
-      uri: this.#o.path,
-      ...(this.#o.input.decodeAs ? { decodeAs: this.#o.input.decodeAs } : {}),
-    });
+    const { records, damaged } = chunkRecords(buffer, p.length, this.#o);
     let next = p.offset;
     this.stats.main++;
-    try {
-      for await (const batch of reader.batches()) {
-        for (const r of batch) {
-          this.line(r);
-          next = p.offset + (r.source?.offset ?? 0) - p.preambleLength + 1;
-          if (this.out.full) await this.out.flush();
-        }
-      }
-    } catch {
-      return next;
+    for (const r of records) {
+      this.line(r);
+      next = p.offset + (r.source?.offset ?? 0) - p.preambleLength + 1;
+      if (this.out.full) await this.out.flush();
     }
-    return undefined;
+    return damaged ? next : undefined;
   }
 
   /** Reads the file with the capture reader, decoding every record from byte `from` on. */
@@ -283,22 +273,31 @@ class Merger {
  * The timestamp of the first record of a chunk that gets a number, found with the capture reader.
  * @returns The timestamp, undefined when the chunk numbers no record, or null when it cannot be parsed.
  */
-async function firstTimestamp(
-  c: CaptureChunk,
+function firstTimestamp(c: CaptureChunk, o: ParallelDecodeOptions): bigint | undefined | null {
+  const { records, damaged } = chunkRecords(c.buffer, c.length, o);
+  for (const r of records) if (r.annotation === undefined || o.allEvents) return r.timestampNs;
+  return damaged ? null : undefined;
+}
+
+/**
+ * The records of a chunk, read as the sequential reader reads the file; `damaged` when the chunk
+ * is damaged after them.
+ */
+function chunkRecords(
+  buffer: ArrayBuffer,
+  length: number,
   o: ParallelDecodeOptions,
-): Promise<bigint | undefined | null> {
-  const reader = new CaptureReader(ReadableStream.from([new Uint8Array(c.buffer, 0, c.length)]), {
-    uri: o.path,
-    ...(o.input.decodeAs ? { decodeAs: o.input.decodeAs } : {}),
-  });
+): { records: CaptureRecord[]; damaged: boolean } {
+  const records: CaptureRecord[] = [];
   try {
-    for await (const batch of reader.batches()) {
-      for (const r of batch) if (r.annotation === undefined || o.allEvents) return r.timestampNs;
-    }
+    readCaptureBytes(new Uint8Array(buffer, 0, length), records, {
+      uri: o.path,
+      ...(o.input.decodeAs ? { decodeAs: o.input.decodeAs } : {}),
+    });
+    return { records, damaged: false };
   } catch {
-    return null;
+    return { records, damaged: true };
   }
-  return undefined;
 }
 
 /**
@@ -393,7 +392,7 @@ async function run(
         break;
       }
       if (m.t0 === undefined) {
-        const t = await firstTimestamp(c, o);
+        const t = firstTimestamp(c, o);
         if (t === null) {
           restFrom = c.offset;
           cutting = false;

@@ -229,6 +229,23 @@ export class BytesSink implements SummarySink {
     this.off += digits;
   }
   /**
+   * Appends bytes as lower-case hex without separators (what `bytesToHex` of lib/codec writes).
+   * @param data The bytes.
+   * @param start First byte.
+   * @param n How many.
+   */
+  hexBytes(data: Uint8Array, start: number, n: number): void {
+    this.room(2 * n);
+    const b = this.buf;
+    let o = this.off;
+    for (let i = 0; i < n; i++) {
+      const c = data[start + i]!;
+      b[o++] = HEX_DIGITS[c >> 4]!;
+      b[o++] = HEX_DIGITS[c & 15]!;
+    }
+    this.off = o;
+  }
+  /**
    * Appends a number in `0x` hex, zero-padded to `width` digits.
    * @param n The number.
    * @param width Least number of digits.

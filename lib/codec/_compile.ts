@@ -205,9 +205,24 @@ export function compileLayout(
   ) as CompiledLayout;
 }
 
-function lengthExpr(spec: LengthSpec, rest: string): string {
+/**
+ * JavaScript for a length or count (see `LengthSpec`): a constant, the rest of the message, or a
+ * field's value scaled.
+ * @param spec The length.
+ * @param rest Expression for "the rest".
+ * @param map Name of the value map holding earlier fields.
+ * @param local Expressions for fields held in locals instead (the line writers).
+ * @returns Expression text.
+ */
+export function lengthExpr(
+  spec: LengthSpec,
+  rest: string,
+  map = "v",
+  local?: ReadonlyMap<string, string>,
+): string {
   if (typeof spec === "number") return String(spec);
   if (spec === "rest") return rest;
-  const ref = `v[${JSON.stringify(spec.field)}]`;
-  return `(typeof ${ref} === "bigint" ? Number(${ref}) : ${ref}) * ${spec.scale ?? 1} + ${spec.add ?? 0}`;
+  const ref = `${map}[${JSON.stringify(spec.field)}]`;
+  const value = local?.get(spec.field) ?? `(typeof ${ref} === "bigint" ? Number(${ref}) : ${ref})`;
+  return `(${value} * ${spec.scale ?? 1} + ${spec.add ?? 0})`;
 }

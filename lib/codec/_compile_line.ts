@@ -11,9 +11,9 @@
  * @internal @private
  * @module
  */
-import type { Endian, Field, IntField, LengthSpec, Value } from "./types.ts";
+import type { Endian, Field, IntField, Value } from "./types.ts";
 import { INT_SIZE, viewOf } from "./_values.ts";
-import { byteRead, GETTER } from "./_compile.ts";
+import { byteRead, GETTER, lengthExpr } from "./_compile.ts";
 import { type BytesSink, type Lit, lit } from "../sink.ts";
 
 /**
@@ -33,21 +33,7 @@ export type ShortText = (f: Field | undefined, v: Value) => string;
 /** The display text of an integer with flag names (`displayInt` of _decode). */
 export type FlagText = (f: IntField, v: number | bigint) => string;
 
-const HEX_DIGITS = new TextEncoder().encode("0123456789abcdef");
 const BYTES_SUFFIX = lit("B");
-
-/** Writes bytes as lower-case hex without separators (`bytesToHex`). */
-function hexBytes(out: BytesSink, data: Uint8Array, start: number, n: number): void {
-  out.room(2 * n);
-  const b = out.buf;
-  let o = out.off;
-  for (let i = 0; i < n; i++) {
-    const c = data[start + i]!;
-    b[o++] = HEX_DIGITS[c >> 4]!;
-    b[o++] = HEX_DIGITS[c & 15]!;
-  }
-  out.off = o;
-}
 
 /** A 64-bit value from its halves. */
 const big = (hi: number, lo: number): bigint => (BigInt(hi) << 32n) | BigInt(lo);
@@ -145,7 +131,7 @@ export function compileLine(
         break;
       }
       case "bytes": {
-        check.push(`const ${x} = ${lengthExpr(f.length, "end - off", local)}, ${x}at = off;`);
+        check.push(`const ${x} = ${lengthExpr(f.length, "end - off", "h", local)}, ${x}at = off;`);
         check.push(`if (!(${x} >= 0) || off + ${x} > end) return false;`);
         if (f.reserved) check.push(`for (let j = 0; j < ${x}; j++) if (data[off + j] !== 0) return false;`);
         check.push(`off += ${x};`);
@@ -154,7 +140,7 @@ export function compileLine(
         write.push(
           `if (${x} > 16) { out.num(${x}); out.lit(${
             litOf(BYTES_SUFFIX)
-          }); } else HEXB(out, data, ${x}at, ${x});`,
+          }); } else out.hexBytes(data, ${x}at, ${x});`,
         );
         break;
       }
@@ -162,7 +148,9 @@ export function compileLine(
         const size = INT_SIZE[f.element];
         const le = (f.endian ?? endian) === "le";
         check.push(
-          `const ${x} = ${lengthExpr(f.count, `Math.floor((end - off) / ${size})`, local)}, ${x}at = off;`,
+          `const ${x} = ${
+            lengthExpr(f.count, `Math.floor((end - off) / ${size})`, "h", local)
+          }, ${x}at = off;`,
         );
         check.push(`if (!(${x} >= 0) || off + ${x} * ${size} > end) return false;`);
         check.push(`off += ${x} * ${size};`);
@@ -181,24 +169,13 @@ export function compileLine(
   }
   const body = `"use strict"; return function (data, off, end, out, h) {\n${check.join("\n")}\n` +
     `if (off !== end) return false;\n${write.join("\n")}\nreturn true;\n};`;
-  return new Function("F", "L", "E", "SHORT", "FLAGS", "HEXB", "BIG", "VIEW", body)(
+  return new Function("F", "L", "E", "SHORT", "FLAGS", "BIG", "VIEW", body)(
     F,
     L,
     E,
     short,
     flagText,
-    hexBytes,
     big,
     viewOf,
   ) as LineWriter;
-}
-
-function lengthExpr(spec: LengthSpec, rest: string, local: ReadonlyMap<string, string>): string {
-  if (typeof spec === "number") return String(spec);
-  if (spec === "rest") return rest;
-  const ref = local.get(spec.field) ??
-    `(typeof h[${JSON.stringify(spec.field)}] === "bigint" ? Number(h[${JSON.stringify(spec.field)}]) : h[${
-      JSON.stringify(spec.field)
-    }])`;
-  return `(${ref} * ${spec.scale ?? 1} + ${spec.add ?? 0})`;
 }

@@ -336,17 +336,7 @@ export class Codec implements CodecLike {
 
   #headerPlans = new Map<string, SummaryItem[]>();
 
-  #lastPlanDialect: string | undefined;
-  #lastPlan: SummaryItem[] = [];
-
   #headerSummary(dialect: string): SummaryItem[] {
-    if (dialect === this.#lastPlanDialect) return this.#lastPlan;
-    const p = this.#headerPlan(dialect);
-    this.#lastPlanDialect = dialect;
-    return this.#lastPlan = p;
-  }
-
-  #headerPlan(dialect: string): SummaryItem[] {
     let p = this.#headerPlans.get(dialect);
     if (!p) {
       const hdr = this.header(dialect);
@@ -426,6 +416,17 @@ export class Codec implements CodecLike {
     return { cls, kind, body };
   }
 
+  /**
+   * Where a clean message ends: its total length field (bytes past it are padding), else `stop`;
+   * -1 when that length is shorter than the header or longer than the bytes.
+   */
+  #end(values: ValueMap, start: number, headerEnd: number, stop: number): number {
+    const tl = this.spec.totalLengthField;
+    if (tl === undefined) return stop;
+    const v = Number(values[tl]);
+    return v < headerEnd - start || start + v > stop ? -1 : start + v;
+  }
+
   /** The compiled fast path for clean messages; undefined means "use the walker". */
   #fast(data: Uint8Array, ctx: DecodeContext, dialect: string): Message | undefined {
     const hc = this.#compiled(this.header(dialect), dialect);
@@ -433,13 +434,8 @@ export class Codec implements CodecLike {
     const values: ValueMap = {};
     const off = hc(data, 0, data.length, values as Record<string, unknown>, ctx);
     if (off < 0) return undefined;
-    let end = data.length;
-    const tl = this.spec.totalLengthField;
-    if (tl !== undefined) {
-      const v = Number(values[tl]);
-      if (v < off || v > data.length) return undefined;
-      end = v;
-    }
+    const end = this.#end(values, 0, off, data.length);
+    if (end < 0) return undefined;
     const { kind, body } = this.#select(values, data, ctx);
     if (!body) return undefined;
     const layout = layoutFor(body, kind);
@@ -576,13 +572,8 @@ export class Codec implements CodecLike {
     const values: ValueMap = plan.scratch ?? {};
     const off = hc(data, start, stop, values as Record<string, unknown>, ctx);
     if (off < 0) return undefined;
-    let end = stop;
-    const tl = spec.totalLengthField;
-    if (tl !== undefined) {
-      const v = Number(values[tl]);
-      if (v < off - start || start + v > stop) return undefined;
-      end = start + v;
-    }
+    const end = this.#end(values, start, off, stop);
+    if (end < 0) return undefined;
     for (let i = end; i < stop; i++) if (data[i] !== 0) return undefined;
     const { kind, body } = this.#select(values, data, ctx);
     if (!body) return undefined;

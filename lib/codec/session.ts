@@ -86,6 +86,13 @@ interface Pending extends PairedRequest {
   message: Message | undefined;
 }
 
+/** The pairing key a protocol gives a request or response from its record alone, if it does. */
+function recordKey(spec: Codec["spec"], record: CaptureRecord): string | undefined {
+  return spec.recordPairKey && (record.kind === "request" || record.kind === "response")
+    ? spec.recordPairKey(record)
+    : undefined;
+}
+
 const LOOKED = 1;
 const PAIRED = 2;
 const REMEMBERED = 4;
@@ -149,9 +156,7 @@ export class DecodeSession {
     const base = this.#base;
     const spec = codec.spec;
     let msg: Message;
-    const early = spec.recordPairKey && (record.kind === "request" || record.kind === "response")
-      ? spec.recordPairKey(record)
-      : undefined;
+    const early = recordKey(spec, record);
     if (early !== undefined) {
       // The key is known before decoding: a response is decoded once, with its request.
       const pend = this.#pendingFor(codec);
@@ -200,10 +205,7 @@ export class DecodeSession {
     const kind = record.kind;
     ctx.recordKind = kind;
     const start = out.off;
-    const spec = codec.spec;
-    const early = spec.recordPairKey && (kind === "request" || kind === "response")
-      ? spec.recordPairKey(record)
-      : undefined;
+    const early = recordKey(codec.spec, record);
     if (early !== undefined) {
       const pend = line.pending;
       const entry = kind === "response" ? pend.get(early) : undefined;
@@ -230,7 +232,6 @@ export class DecodeSession {
     const codec = this.registry.get(tag);
     const base = this.#base;
     if (!codec || codec.spec.tracker || base.summary) return null;
-    const spec = codec.spec;
     return {
       codec,
       ctx: {
@@ -244,7 +245,7 @@ export class DecodeSession {
         summary: false,
       },
       pending: this.#pendingFor(codec),
-      pairsDecoded: !!spec.pairKey && (this.#opts.pairing !== "needed" || !!spec.responseNeedsRequest),
+      pairsDecoded: this.#pairsDecoded(codec.spec),
     };
   }
 
@@ -368,11 +369,16 @@ export class DecodeSession {
     if (pend.size > this.maxPending) pend.delete(pend.keys().next().value!);
   }
 
+  /** Whether this session pairs the protocol's messages by their decoded key (`pairKey`). */
+  #pairsDecoded(spec: Codec["spec"]): boolean {
+    return !!spec.pairKey && (this.#opts.pairing !== "needed" || !!spec.responseNeedsRequest);
+  }
+
   #pair(codec: Codec, record: CaptureRecord, msg: Message): Message {
     const spec = codec.spec;
     const base = this.#base;
-    if (spec.pairKey && (this.#opts.pairing !== "needed" || spec.responseNeedsRequest)) {
-      const key = spec.pairKey(msg);
+    if (this.#pairsDecoded(spec)) {
+      const key = spec.pairKey!(msg);
       if (key !== undefined) {
         const pend = this.#pendingFor(codec);
         if (msg.kind === "request") {

@@ -720,17 +720,19 @@ const uuid16 = (name = "uuid", summary = true): BytesField =>
     doc: "UUID in two registers, little-endian: x = bytes 0..7, 8..15",
   });
 
+/** Whether the 16 bytes at `off` are one of the virtio-msg UUIDs. */
+function vmsgUuidAt(d: Uint8Array, off: number): boolean {
+  for (const u of VMSG_UUID_BYTES) {
+    let i = 0;
+    while (i < 16 && d[off + i] === u[i]) i++;
+    if (i === 16) return true;
+  }
+  return false;
+}
+
 /** Is the UUID (bytes or hex/UUID string) one of the virtio-msg UUIDs? */
 function isVmsgUuid(v: Value | undefined): boolean {
-  if (v instanceof Uint8Array) {
-    if (v.length !== 16) return false;
-    for (const u of VMSG_UUID_BYTES) {
-      let i = 0;
-      while (i < 16 && v[i] === u[i]) i++;
-      if (i === 16) return true;
-    }
-    return false;
-  }
+  if (v instanceof Uint8Array) return v.length === 16 && vmsgUuidAt(v, 0);
   if (typeof v === "string") return VMSG_UUIDS.has(v.replaceAll("-", "").toLowerCase());
   return false;
 }
@@ -1717,13 +1719,28 @@ const SUMMARY_CTX = {
   options: {},
   depth: 0,
 } as unknown as DecodeContext;
-const SP = lit(" ");
-const ARROW = lit("→");
 const NIL = lit("=nil");
-const EQ = lit("=");
-const ELLIPSIS = lit("-…");
 const FUNC_EQ = lit(" func=");
 const COLON = lit(":");
+
+/** Literals of values that repeat (endpoint pairs, UUIDs), at most 256 per cache. */
+const ID_LITS = new Map<number, Lit>();
+const UUID_LITS = new Map<number, Lit>();
+function cachedLit(cache: Map<number, Lit>, key: number, text: (key: number) => string): Lit {
+  let l = cache.get(key);
+  if (l === undefined) {
+    if (cache.size >= 256) cache.clear();
+    cache.set(key, l = lit(text(key)));
+  }
+  return l;
+}
+/** w1 (receiver in bits 15:0, sender in 31:16) as summaries show it: ` 0x8001→0x8002` (sender→receiver). */
+const idsText = (w1: number) => ` ${hexN(w1 >>> 16, 4)}→${hexN(w1 & 0xffff, 4)}`;
+/** A non-nil UUID by its first word (bytes 0..3, little-endian) as summaries show it: `=c66028b5-…`. */
+const uuidEqText = (w: number) =>
+  `=${HEX[w & 0xff]}${HEX[(w >>> 8) & 0xff]}${HEX[(w >>> 16) & 0xff]}${HEX[w >>> 24]}-…`;
+const le32 = (d: Uint8Array, o: number) =>
+  (d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24)) >>> 0;
 
 function summaryWrite(out: SummarySink, msg: Message, registry: RegistryLike | undefined): void {
   const v = msg.values;
@@ -1740,10 +1757,7 @@ function summaryWrite(out: SummarySink, msg: Message, registry: RegistryLike | u
   const sender = v["sender"];
   const receiver = v["receiver"];
   if (typeof sender === "number" && typeof receiver === "number") {
-    out.lit(SP);
-    out.hex(sender, 4);
-    out.lit(ARROW);
-    out.hex(receiver, 4);
+    out.lit(cachedLit(ID_LITS, ((sender << 16) | receiver) >>> 0, idsText));
   }
   if (typeof v["flags.framework"] === "number" && v["flags.framework"]) {
     out.text(` fwk=${FFA_FRAMEWORK_MESSAGES[Number(v["flags.type"])] ?? v["flags.type"]}`);
@@ -1779,11 +1793,8 @@ function summaryWrite(out: SummarySink, msg: Message, registry: RegistryLike | u
       } else if (f.kind === "bytes" && f.uuid && val instanceof Uint8Array) {
         out.lit(it.sp);
         if (val.every((b) => b === 0)) out.lit(NIL);
-        else {
-          out.lit(EQ);
-          for (let j = 0; j < 4 && j < val.length; j++) out.text(HEX[val[j]!]!);
-          out.lit(ELLIPSIS);
-        }
+        else if (val.length >= 4) out.lit(cachedLit(UUID_LITS, le32(val, 0), uuidEqText));
+        else out.text(`=${hexBytes(val)}-…`);
       } else if (it.name === "version" && typeof val === "number") out.text(` ${verText(val)}`);
       else if (f.kind === "int" && typeof val === "number" && !f.enum?.[val]) {
         out.lit(it.eq);
@@ -1818,37 +1829,9 @@ const REQ2 = "FFA_MSG_SEND_DIRECT_REQ2";
 const RESP2 = "FFA_MSG_SEND_DIRECT_RESP2";
 const REQ2_LIT = lit(REQ2);
 const RESP2_RSP_LIT = lit(RESP2 + " rsp");
+const UUID_LABEL = lit(" uuid");
 const VMSG_OPEN = lit(" [virtio-msg ");
 const CLOSE = lit("]");
-
-/** Literals of values that repeat (endpoint pairs, UUIDs), at most 256 per cache. */
-const ID_LITS = new Map<number, Lit>();
-const UUID_LITS = new Map<number, Lit>();
-function cachedLit(cache: Map<number, Lit>, key: number, text: (key: number) => string): Lit {
-  let l = cache.get(key);
-  if (l === undefined) {
-    if (cache.size >= 256) cache.clear();
-    cache.set(key, l = lit(text(key)));
-  }
-  return l;
-}
-/** w1 (receiver in bits 15:0, sender in 31:16) as summaryWrite writes it. */
-const idsText = (w1: number) => ` ${hexN(w1 >>> 16, 4)}→${hexN(w1 & 0xffff, 4)}`;
-/** The first UUID word (its bytes 0..3, little-endian) as summaryWrite writes a non-nil UUID. */
-const uuidLead = (w: number) =>
-  ` uuid=${HEX[w & 0xff]}${HEX[(w >>> 8) & 0xff]}${HEX[(w >>> 16) & 0xff]}${HEX[w >>> 24]}-… [virtio-msg `;
-const le32 = (d: Uint8Array, o: number) =>
-  (d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24)) >>> 0;
-
-/** Whether the 16 bytes at `off` are one of the virtio-msg UUIDs. */
-function vmsgUuidAt(d: Uint8Array, off: number): boolean {
-  for (const u of VMSG_UUID_BYTES) {
-    let i = 0;
-    while (i < 16 && d[off + i] === u[i]) i++;
-    if (i === 16) return true;
-  }
-  return false;
-}
 
 /**
  * Summary lines straight from the bytes (see `ProtocolSpec.summaryLine`) for the frames that carry
@@ -1898,7 +1881,11 @@ function summaryLine(
   out.lit(resp ? RESP2_RSP_LIT : REQ2_LIT);
   // " 0x8001→0x8002" (sender→receiver); for a call " uuid=c66028b5-…"; then " [virtio-msg ".
   out.lit(cachedLit(ID_LITS, le32(d, 8), idsText));
-  out.lit(resp ? VMSG_OPEN : cachedLit(UUID_LITS, le32(d, 16), uuidLead));
+  if (!resp) {
+    out.lit(UUID_LABEL);
+    out.lit(cachedLit(UUID_LITS, le32(d, 16), uuidEqText));
+  }
+  out.lit(VMSG_OPEN);
   const inner: DecodeContext = {
     registry: ctx.registry,
     dialects: ctx.dialects,
