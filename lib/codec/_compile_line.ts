@@ -1,12 +1,19 @@
 /**
- * Summary lines straight from the bytes: compiles a body layout into a function that checks a clean
- * message and writes its summary fields into a {@linkcode BytesSink} without building a value map or
- * a Message (what `vioscope decode` prints for most records). Like the compiled decoders of
- * `_compile.ts` it gives up on anything unusual (truncation, reserved bits set, lengths out of
- * range, bytes left over) by returning false; the caller then takes the full decoder, which finds
- * the issues. Only plain layouts compile: integers, byte strings and integer arrays, no conditions,
+ * Summary lines straight from the bytes: compiles a message layout into a function that checks a
+ * clean message and then writes its whole summary — the name and kind, the header's summary items
+ * and the body's — into a {@linkcode BytesSink} without building a value map or a Message (what
+ * `vioscope decode` prints for most records). Like the compiled decoders of `_compile.ts` it gives
+ * up on anything unusual (truncation, reserved bits set, lengths out of range, bytes left over) by
+ * returning false before writing anything; the caller then takes the full decoder, which finds the
+ * issues. Only plain layouts compile: integers, byte strings and integer arrays, no conditions,
  * custom fields, nested messages, groups or strings. Tests check that the text equals the full
  * decoder's summary on every generated and fuzzed input of every protocol.
+ *
+ * The generated code writes into the sink's buffer itself: neighbouring literal pieces (the name,
+ * ` dev=`, …) are joined when the layout is compiled and stored byte by byte, numbers and hex go
+ * through the small helpers below, and room for the whole line is made once. Only rare shapes
+ * (values beyond 32 bits, arrays, header values that are not plain integers) go through the sink's
+ * own methods.
  *
  * @internal @private
  * @module
@@ -14,11 +21,11 @@
 import type { Endian, Field, IntField, Value } from "./types.ts";
 import { INT_SIZE, viewOf } from "./_values.ts";
 import { byteRead, GETTER, lengthExpr } from "./_compile.ts";
-import { type BytesSink, type Lit, lit } from "../sink.ts";
+import type { BytesSink } from "../sink.ts";
 
 /**
- * A compiled body: from `off` to `end` of `data`, checks the fields and writes their summary items;
- * false means "take the full decoder" (what it wrote must then be dropped by the caller).
+ * A compiled layout: from `off` to `end` of `data`, checks the fields and, when the message is
+ * clean, writes its summary and returns true; false means "take the full decoder" (nothing written).
  */
 export type LineWriter = (
   data: Uint8Array,
@@ -33,7 +40,79 @@ export type ShortText = (f: Field | undefined, v: Value) => string;
 /** The display text of an integer with flag names (`displayInt` of _decode). */
 export type FlagText = (f: IntField, v: number | bigint) => string;
 
-const BYTES_SUFFIX = lit("B");
+/** A header value the summary shows after the name (the protocol's `summaryHeader`). */
+export interface HeaderItem {
+  /** Key in the header's value map. */
+  key: string;
+  /** Label (` label=value`). */
+  label: string;
+  /** Its field, if it is one (a bit range gets a synthetic one). */
+  field: Field | undefined;
+}
+
+const ENC = new TextEncoder();
+const HEX_DIGITS = ENC.encode("0123456789abcdef");
+
+/** Writes an integer 0 ≤ n < 2^32 in decimal at `o`; returns the new offset. */
+function num(b: Uint8Array, o: number, n: number): number {
+  const digits = n < 10
+    ? 1
+    : n < 100
+    ? 2
+    : n < 1000
+    ? 3
+    : n < 10000
+    ? 4
+    : n < 100000
+    ? 5
+    : n < 1000000
+    ? 6
+    : n < 10000000
+    ? 7
+    : n < 100000000
+    ? 8
+    : n < 1000000000
+    ? 9
+    : 10;
+  let p = o + digits - 1;
+  let x = n;
+  while (x >= 10) {
+    const q = (x / 10) >>> 0;
+    b[p--] = 0x30 + x - q * 10;
+    x = q;
+  }
+  b[p] = 0x30 + x;
+  return o + digits;
+}
+
+/** Writes an integer 0 ≤ n < 2^32 as `0x` hex (at least one digit) at `o`; returns the new offset. */
+function hexNum(b: Uint8Array, o: number, n: number): number {
+  let digits = 1;
+  for (let x = n >>> 4; x > 0; x >>>= 4) digits++;
+  b[o] = 0x30;
+  b[o + 1] = 0x78;
+  let x = n;
+  for (let p = o + 1 + digits; p > o + 1; p--, x >>>= 4) b[p] = HEX_DIGITS[x & 15]!;
+  return o + 2 + digits;
+}
+
+/** Writes `n` bytes of `data` from `at` as hex digits at `o`; returns the new offset. */
+function hexBytes(b: Uint8Array, o: number, data: Uint8Array, at: number, n: number): number {
+  for (let i = 0; i < n; i++) {
+    const c = data[at + i]!;
+    b[o++] = HEX_DIGITS[c >> 4]!;
+    b[o++] = HEX_DIGITS[c & 15]!;
+  }
+  return o;
+}
+
+/** Copies bytes to `o`; returns the new offset. */
+function put(b: Uint8Array, o: number, s: Uint8Array): number {
+  const n = s.length;
+  if (n > 16) b.set(s, o);
+  else for (let i = 0; i < n; i++) b[o + i] = s[i]!;
+  return o + n;
+}
 
 /** A 64-bit value from its halves. */
 const big = (hi: number, lo: number): bigint => (BigInt(hi) << 32n) | BigInt(lo);
@@ -44,14 +123,72 @@ function halves(mask: number | bigint): [number, number] {
   return [Number((m >> 32n) & 0xffffffffn), Number(m & 0xffffffffn)];
 }
 
+/** Stores of literal bytes at `o`, then the offset moved past them. */
+function stores(bytes: ArrayLike<number>): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i++) s += `b[o + ${i}] = ${bytes[i]}; `;
+  return bytes.length ? `${s}o += ${bytes.length};` : "";
+}
+
+/** The write half of a line writer, piece by piece. */
+class Writes {
+  readonly #lines: string[] = [];
+  #bytes: number[] = [];
+  /** Most bytes written from one `out.room(MAX)` to the end (an upper bound). */
+  #max = 16;
+  readonly #long: Uint8Array[];
+
+  /** @param long Where literals too long for single stores go (`B[i]` in the code). */
+  constructor(long: Uint8Array[]) {
+    this.#long = long;
+  }
+  /** A literal: joined with its neighbours, written when the next piece of code comes. */
+  lit(text: string): void {
+    for (const c of ENC.encode(text)) this.#bytes.push(c);
+  }
+  /** Code that writes at most `max` bytes at `b[o]` (moving `o`). */
+  code(code: string, max: number): void {
+    this.#flush();
+    this.#lines.push(code);
+    this.#max += max;
+  }
+  /** Code (a statement) that writes through the sink's own methods, with the offsets handed over. */
+  sink(code: string): string {
+    return `{ out.off = o; ${code} out.room(MAX); b = out.buf; o = out.off; }`;
+  }
+  #flush(): void {
+    const n = this.#bytes.length;
+    if (n === 0) return;
+    this.#max += n;
+    if (n <= 32) this.#lines.push(stores(this.#bytes));
+    else this.#lines.push(`b.set(B[${this.#long.push(Uint8Array.from(this.#bytes)) - 1}], o); o += ${n};`);
+    this.#bytes = [];
+  }
+  /** The code: room for the line, the writes, the sink's offset updated. */
+  done(): string {
+    this.#flush();
+    return `const MAX = ${this.#max};\nout.room(MAX); let b = out.buf, o = out.off;\n${
+      this.#lines.join("\n")
+    }\nout.off = o;`;
+  }
+}
+
+/** Decimal text of a 32-bit integer local, signed or not. */
+function numCode(x: string, signed: boolean): string {
+  return signed
+    ? `if (${x} < 0) { b[o++] = 45; o = NUM(b, o, -${x}); } else o = NUM(b, o, ${x});`
+    : `o = NUM(b, o, ${x});`;
+}
+
 /**
- * Compiles a body layout into a line writer, or returns undefined when the layout has anything the
- * line path does not handle (the caller then always takes the full decoder).
+ * Compiles a layout into a line writer, or returns undefined when the layout has anything the line
+ * path does not handle (the caller then always takes the full decoder).
  * @param fields The body layout.
  * @param endian Default byte order.
  * @param dialect Dialect (fields limited to other dialects are left out).
- * @param headerKeys Header values the summary prints: a body field of the same name would change
- *   them, so such layouts do not compile.
+ * @param lead The text before the header items: the message's name and kind (`GET_CONFIG rsp`).
+ * @param header The header values the summary shows (read from the header's value map): a body
+ *   field of the same name would change them, so such layouts do not compile.
  * @param short How a value is written (for the rare shapes written as text).
  * @param flagText How a flags word is written.
  * @returns The writer, or undefined.
@@ -60,18 +197,48 @@ export function compileLine(
   fields: readonly Field[],
   endian: Endian,
   dialect: string,
-  headerKeys: readonly string[],
+  lead: string,
+  header: readonly HeaderItem[],
   short: ShortText,
   flagText: FlagText,
 ): LineWriter | undefined {
   const check: string[] = [];
-  const write: string[] = [];
-  const F: Field[] = [];
-  const L: Lit[] = [];
-  const E: Record<number, Lit>[] = [];
+  const F: (Field | undefined)[] = [];
+  const B: Uint8Array[] = [];
+  const E: Record<number, Uint8Array>[] = [];
+  const EQ: string[] = [];
+  const w = new Writes(B);
   const local = new Map<string, string>();
   const seen = new Set<string>();
-  const litOf = (l: Lit) => `L[${L.push(l) - 1}]`;
+  w.lit(lead);
+  for (const it of header) {
+    const f = it.field;
+    if (f?.kind === "nested") return undefined;
+    const i = F.push(f) - 1;
+    const eq = ` ${it.label}=`;
+    EQ.push(eq);
+    const k = JSON.stringify(it.key);
+    const viaSink = w.sink(`out.text(EQ[${i}]); out.text(SHORT(F[${i}], v));`);
+    const int = f?.kind === "int" && !f.enum && !f.flags;
+    const u32 = `typeof v === "number" && (v >>> 0) === v`;
+    const eqBytes = ENC.encode(eq);
+    if (int && !f.hex) {
+      w.code(
+        `{ const v = h[${k}]; if (${u32}) { ${
+          stores(eqBytes)
+        } o = NUM(b, o, v); } else if (v !== undefined) ${viaSink} }`,
+        eqBytes.length + 10,
+      );
+    } else if (int) {
+      w.code(
+        `{ const v = h[${k}]; if (${u32}) { ${
+          stores(eqBytes)
+        } o = HEX(b, o, v); } else if (v !== undefined) ${viaSink} }`,
+        eqBytes.length + 10,
+      );
+    } else w.code(`{ const v = h[${k}]; if (v !== undefined) ${viaSink} }`, 0);
+  }
+  const headerKeys = header.map((i) => i.key);
   for (const f of fields) {
     if (f.dialects && !f.dialects.includes(dialect)) continue;
     if (f.when || seen.has(f.name) || headerKeys.includes(f.name)) return undefined;
@@ -79,7 +246,8 @@ export function compileLine(
     const i = F.push(f) - 1;
     const x = `x${i}`;
     const label = typeof f.summary === "string" ? f.summary : f.name;
-    const eq = f.summary ? litOf(lit(` ${label}=`)) : "";
+    const eq = ` ${label}=`;
+    EQ.push(eq);
     switch (f.kind) {
       case "int": {
         const size = INT_SIZE[f.type];
@@ -98,16 +266,27 @@ export function compileLine(
           }
           check.push(`off += 8;`);
           if (!f.summary) break;
-          write.push(`out.lit(${eq});`);
+          w.lit(eq);
           if (f.type === "i64" || f.enum || f.flags) {
             const v = f.type === "i64" ? `BigInt.asIntN(64, BIG(${x}hi, ${x}lo))` : `BIG(${x}hi, ${x}lo)`;
-            write.push(`out.text(SHORT(F[${i}], ${v}));`);
+            w.code(w.sink(`out.text(SHORT(F[${i}], ${v}));`), 0);
           } else if (f.hex) {
-            write.push(
-              `if (${x}hi === 0) out.hex(${x}lo, 0); else out.text("0x" + BIG(${x}hi, ${x}lo).toString(16));`,
+            w.code(
+              `if (${x}hi === 0) o = HEX(b, o, ${x}lo); else ${
+                w.sink(`out.text("0x" + BIG(${x}hi, ${x}lo).toString(16));`)
+              }`,
+              10,
             );
-          } else write.push(`if (${x}hi === 0) out.num(${x}lo); else out.text(String(BIG(${x}hi, ${x}lo)));`);
+          } else {
+            w.code(
+              `if (${x}hi === 0) o = NUM(b, o, ${x}lo); else ${
+                w.sink(`out.text(String(BIG(${x}hi, ${x}lo)));`)
+              }`,
+              10,
+            );
+          }
         } else {
+          const signed = f.type[0] === "i";
           check.push(`const ${x} = ${byteRead(f.type, le)};`);
           local.set(f.name, x);
           if (f.reserved) check.push(`if (${x} !== 0) return false;`);
@@ -118,15 +297,31 @@ export function compileLine(
           }
           check.push(`off += ${size};`);
           if (!f.summary) break;
-          write.push(`out.lit(${eq});`);
+          w.lit(eq);
           if (f.enum) {
-            const table: Record<number, Lit> = Object.create(null);
-            for (const [k, s] of Object.entries(f.enum)) table[Number(k)] = lit(s);
+            const table: Record<number, Uint8Array> = Object.create(null);
+            let longest = 11;
+            for (const [k, s] of Object.entries(f.enum)) {
+              table[Number(k)] = ENC.encode(s);
+              longest = Math.max(longest, table[Number(k)]!.length);
+            }
             const e = E.push(table) - 1;
-            write.push(`{ const s = E[${e}][${x}]; if (s !== undefined) out.lit(s); else out.num(${x}); }`);
-          } else if (f.flags) write.push(`out.text(FLAGS(F[${i}], ${x}));`);
-          else if (f.hex) write.push(`out.hex(${x}, 0);`);
-          else write.push(`out.num(${x});`);
+            w.code(
+              `{ const s = E[${e}][${x}]; if (s !== undefined) o = PUT(b, o, s); else { ${
+                numCode(x, signed)
+              } } }`,
+              longest,
+            );
+          } else if (f.flags) {
+            // Flag words repeat (device status): their text's bytes are cached per value.
+            w.code(
+              `{ const s = FLAG(${i}, ${x}); out.off = o; out.room(s.length + MAX); b = out.buf; o = PUT(b, o, s); }`,
+              0,
+            );
+          } else if (f.hex && signed) {
+            w.code(`if (${x} >= 0) o = HEX(b, o, ${x}); else ${w.sink(`out.hex(${x}, 0);`)}`, 10);
+          } else if (f.hex) w.code(`o = HEX(b, o, ${x});`, 10);
+          else w.code(numCode(x, signed), 11);
         }
         break;
       }
@@ -136,11 +331,11 @@ export function compileLine(
         if (f.reserved) check.push(`for (let j = 0; j < ${x}; j++) if (data[off + j] !== 0) return false;`);
         check.push(`off += ${x};`);
         if (!f.summary) break;
-        write.push(`out.lit(${eq});`);
-        write.push(
-          `if (${x} > 16) { out.num(${x}); out.lit(${
-            litOf(BYTES_SUFFIX)
-          }); } else out.hexBytes(data, ${x}at, ${x});`,
+        w.lit(eq);
+        // Up to 16 bytes in hex, else their count (`24B`).
+        w.code(
+          `if (${x} > 16) { o = NUM(b, o, ${x}); b[o++] = 66; } else o = HEXB(b, o, data, ${x}at, ${x});`,
+          32,
         );
         break;
       }
@@ -155,11 +350,14 @@ export function compileLine(
         check.push(`if (!(${x} >= 0) || off + ${x} * ${size} > end) return false;`);
         check.push(`off += ${x} * ${size};`);
         if (!f.summary) break;
-        write.push(`out.lit(${eq});`);
-        write.push(
-          `{ const a = new Array(${x}); const view = VIEW(data); for (let j = 0; j < ${x}; j++) a[j] = view.${
-            GETTER[f.element]
-          }(${x}at + j * ${size}${size === 1 ? "" : `, ${le}`}); out.text(SHORT(F[${i}], a)); }`,
+        w.lit(eq);
+        w.code(
+          w.sink(
+            `const a = new Array(${x}); const view = VIEW(data); for (let j = 0; j < ${x}; j++) a[j] = view.${
+              GETTER[f.element]
+            }(${x}at + j * ${size}${size === 1 ? "" : `, ${le}`}); out.text(SHORT(F[${i}], a));`,
+          ),
+          0,
         );
         break;
       }
@@ -167,15 +365,31 @@ export function compileLine(
         return undefined;
     }
   }
+  const flags = F.map(() => new Map<number, Uint8Array>());
+  const flag = (i: number, v: number): Uint8Array => {
+    const cache = flags[i]!;
+    let s = cache.get(v);
+    if (s === undefined) {
+      if (cache.size >= 256) cache.clear();
+      cache.set(v, s = ENC.encode(flagText(F[i] as IntField, v)));
+    }
+    return s;
+  };
   const body = `"use strict"; return function (data, off, end, out, h) {\n${check.join("\n")}\n` +
-    `if (off !== end) return false;\n${write.join("\n")}\nreturn true;\n};`;
-  return new Function("F", "L", "E", "SHORT", "FLAGS", "BIG", "VIEW", body)(
-    F,
-    L,
-    E,
-    short,
-    flagText,
-    big,
-    viewOf,
-  ) as LineWriter;
+    `if (off !== end) return false;\n${w.done()}\nreturn true;\n};`;
+  return new Function(
+    "F",
+    "B",
+    "E",
+    "EQ",
+    "SHORT",
+    "FLAG",
+    "BIG",
+    "VIEW",
+    "NUM",
+    "HEX",
+    "HEXB",
+    "PUT",
+    body,
+  )(F, B, E, EQ, short, flag, big, viewOf, num, hexNum, hexBytes, put) as LineWriter;
 }

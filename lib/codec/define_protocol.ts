@@ -575,29 +575,51 @@ export class Codec implements CodecLike {
     const end = this.#end(values, start, off, stop);
     if (end < 0) return undefined;
     for (let i = end; i < stop; i++) if (data[i] !== 0) return undefined;
-    const { kind, body } = this.#select(values, data, ctx);
-    if (!body) return undefined;
-    const layout = layoutFor(body, kind);
-    if (!layout) return undefined;
-    const byLayout = plan
-      .bodies[kind === "request" ? 0 : kind === "response" ? 1 : kind === "event" ? 2 : 3]!;
-    let entry = byLayout.get(layout);
+    let entry: LineEntry | null | undefined;
+    if (plan.numeric) {
+      // Small integer selectors and no classify: the entry by a numeric key, per kind.
+      const sel = spec.selectBy;
+      const a = values[sel[0]!];
+      const b = sel.length === 2 ? values[sel[1]!] : 0;
+      if (typeof a === "number" && typeof b === "number" && isSmall(a) && isSmall(b)) {
+        const kind = spec.kindOf(values, ctx);
+        const byKey = plan.byKey[kindIndex(kind)]!;
+        const key = a * SMALL + b;
+        entry = byKey.get(key);
+        if (entry === undefined) {
+          const body = this.#byNum.get(key);
+          byKey.set(key, entry = body ? this.#lineEntry(plan, body, kind) : null);
+        }
+      }
+    }
     if (entry === undefined) {
-      const writer = compileLine(
-        layout,
-        spec.endian,
-        dialect,
-        plan.summary.map((i) => i.key),
-        short,
-        displayInt,
-      );
-      const lead = lit(body.name + (kind === "response" ? " rsp" : kind === "event" ? " evt" : ""));
-      byLayout.set(layout, entry = writer ? { writer, lead } : null);
+      const { kind, body } = this.#select(values, data, ctx);
+      if (!body) return undefined;
+      entry = this.#lineEntry(plan, body, kind);
     }
     if (entry === null) return undefined;
-    out.lit(entry.lead);
-    summaryFields(out, plan.summary, values, ctx.registry);
-    return entry.writer(data, off, end, out, values) ? body.name : undefined;
+    return entry.writer(data, off, end, out, values) ? entry.name : undefined;
+  }
+
+  /** The line writer of a body and kind (compiled once), or null when its layout does not compile. */
+  #lineEntry(plan: LinePlan, body: BodySpec, kind: MessageKind): LineEntry | null {
+    const byBody = plan.bodies[kindIndex(kind)]!;
+    let entry = byBody.get(body);
+    if (entry === undefined) {
+      const layout = layoutFor(body, kind);
+      const writer = layout &&
+        compileLine(
+          layout,
+          this.spec.endian,
+          plan.dialect,
+          body.name + (kind === "response" ? " rsp" : kind === "event" ? " evt" : ""),
+          plan.summary,
+          short,
+          displayInt,
+        );
+      byBody.set(body, entry = writer ? { writer, name: body.name } : null);
+    }
+    return entry;
   }
 
   /** No line path: the summary needs the decoded message. */
@@ -617,6 +639,8 @@ export class Codec implements CodecLike {
       header: this.#compiled(fields, dialect),
       scratch: plain ? {} : undefined,
       summary: this.#headerSummary(dialect),
+      numeric: !this.spec.classify && this.spec.selectBy.length <= 2,
+      byKey: [new Map(), new Map(), new Map(), new Map()],
       bodies: [new Map(), new Map(), new Map(), new Map()],
     };
   }
@@ -899,12 +923,23 @@ interface LinePlan {
   scratch: ValueMap | undefined;
   /** Header summary items. */
   summary: SummaryItem[];
-  /**
-   * Per kind (request, response, event, unknown) and body layout: its line writer and the literal
-   * of the name and kind, or null when it has none.
-   */
-  bodies: Map<readonly Field[], { writer: LineWriter; lead: Lit } | null>[];
+  /** Bodies are selected by small integers (no `classify`): entries are found by `byKey`. */
+  numeric: boolean;
+  /** Per kind (see `kindIndex`) and numeric selector key: the entry, or null when there is none. */
+  byKey: Map<number, LineEntry | null>[];
+  /** Per kind and body: its line writer, or null when its layout does not compile. */
+  bodies: Map<BodySpec, LineEntry | null>[];
 }
+
+/** A compiled line writer and the name of its message. */
+interface LineEntry {
+  writer: LineWriter;
+  name: string;
+}
+
+/** Index of a kind in the per-kind tables of a line plan. */
+const kindIndex = (kind: MessageKind) =>
+  kind === "request" ? 0 : kind === "response" ? 1 : kind === "event" ? 2 : 3;
 
 const RSP = lit(" rsp");
 const EVT = lit(" evt");

@@ -28,7 +28,7 @@
  *
  * @module
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import type * as NodeCrypto from "node:crypto";
 import { defineProtocol } from "../define_protocol.ts";
 import { bytes, u16, u32 } from "../fields.ts";
 import type {
@@ -44,6 +44,16 @@ import type {
 } from "../types.ts";
 import type { MessageKind } from "../../record.ts";
 import { bytesToHex, hexToBytes } from "../_values.ts";
+
+/**
+ * Node's crypto module (synchronous HMAC-SHA256), loaded on first use: importing it costs every
+ * process and decode worker about 25 ms of start-up, and only RPMB MAC checks need it.
+ */
+let nodeCrypto: typeof NodeCrypto | undefined;
+function cryptoModule(): typeof NodeCrypto {
+  const process = (globalThis as unknown as { process: { getBuiltinModule(id: string): unknown } }).process;
+  return nodeCrypto ??= process.getBuiltinModule("node:crypto") as typeof NodeCrypto;
+}
 
 /** Size of one RPMB frame. */
 export const RPMB_FRAME_SIZE = 512;
@@ -238,7 +248,7 @@ function keyOf(v: unknown): Uint8Array | undefined {
  * @throws {RangeError} When a frame is shorter than 512 bytes.
  */
 export function rpmbMac(frames: readonly Uint8Array[], key: Uint8Array): Uint8Array {
-  const h = createHmac("sha256", key);
+  const h = cryptoModule().createHmac("sha256", key);
   for (const [i, f] of frames.entries()) {
     if (f.length < RPMB_FRAME_SIZE) {
       throw new RangeError(
@@ -364,7 +374,7 @@ class RpmbTracker implements StreamTracker {
     if ((Number(last.values["result"] ?? 0) & 0x7f) === 0x07) return;
     if (g.type === 0x0100 && got.every((b) => b === 0)) return;
     const want = rpmbMac(g.frames.map((m) => m.data), this.#key);
-    if (timingSafeEqual(got, want)) {
+    if (cryptoModule().timingSafeEqual(got, want)) {
       (last.notes ??= []).push("mac ok");
     } else {
       (last.notes ??= []).push("mac BAD");
