@@ -165,10 +165,17 @@ export function decodeChunk(task: ChunkTask, env: ChunkEnv): ChunkResult {
     // Damage: the merge has the capture reader decode from the chunk's start and report it.
     return failed(e);
   }
+  /** The protocol of the last record, and whether it has a stream tracker. */
+  let protocol: ProtocolTag | undefined;
+  let tracked = false;
   try {
     for (const r of batch) {
       if (r.annotation !== undefined && !env.allEvents) continue;
-      if (r.protocol && reg.get(r.protocol)?.spec.tracker) {
+      if (r.protocol !== protocol) {
+        protocol = r.protocol;
+        tracked = protocol !== undefined && !!reg.get(protocol)?.spec.tracker;
+      }
+      if (tracked) {
         result.status = "tracker";
         return result;
       }

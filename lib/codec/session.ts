@@ -104,6 +104,8 @@ export class DecodeSession {
   #opts: DecodeSessionOptions;
   /** Requests waiting for their response; those written by `summaryLine` are decoded only when needed. */
   #pending = new Map<ProtocolTag, Map<string, Pending>>();
+  /** The maps of `#pending`, for counting without an iterator. */
+  #pendingMaps: Map<string, Pending>[] = [];
   #trackers = new Map<ProtocolTag, StreamTracker | null>();
   #lastTag: ProtocolTag | undefined;
   #lastKey: string | undefined;
@@ -198,8 +200,13 @@ export class DecodeSession {
     this.#lastKey = undefined;
     const tag = record.protocol;
     if (!tag) return false;
-    let line = this.#lines.get(tag);
-    if (line === undefined) this.#lines.set(tag, line = this.#lineState(tag));
+    let line = this.#line;
+    if (tag !== this.#lineTag) {
+      let l = this.#lines.get(tag);
+      if (l === undefined) this.#lines.set(tag, l = this.#lineState(tag));
+      this.#lineTag = tag;
+      this.#line = line = l;
+    }
     if (line === null) return false;
     const { codec, ctx } = line;
     const kind = record.kind;
@@ -227,6 +234,9 @@ export class DecodeSession {
 
   /** Per protocol: what `summaryLine` needs, or null when the protocol never takes the line path. */
   #lines = new Map<ProtocolTag, LineState | null>();
+  /** The protocol of the last `summaryLine` call and its entry (captures run in streaks). */
+  #lineTag: ProtocolTag | undefined;
+  #line: LineState | null = null;
 
   #lineState(tag: ProtocolTag): LineState | null {
     const codec = this.registry.get(tag);
@@ -347,7 +357,7 @@ export class DecodeSession {
   /** Requests waiting for their response, over all protocols. */
   get pendingCount(): number {
     let n = 0;
-    for (const pend of this.#pending.values()) n += pend.size;
+    for (const pend of this.#pendingMaps) n += pend.size;
     return n;
   }
 
@@ -359,7 +369,10 @@ export class DecodeSession {
   /** Requests waiting for their response, per protocol. */
   #pendingFor(codec: Codec): Map<string, Pending> {
     let pend = this.#pending.get(codec.tag);
-    if (!pend) this.#pending.set(codec.tag, pend = new Map());
+    if (!pend) {
+      this.#pending.set(codec.tag, pend = new Map());
+      this.#pendingMaps.push(pend);
+    }
     return pend;
   }
 

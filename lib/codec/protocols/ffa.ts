@@ -1827,11 +1827,35 @@ const REQ2_ID = 0xc400008d;
 const RESP2_ID = 0xc400008e;
 const REQ2 = "FFA_MSG_SEND_DIRECT_REQ2";
 const RESP2 = "FFA_MSG_SEND_DIRECT_RESP2";
-const REQ2_LIT = lit(REQ2);
-const RESP2_RSP_LIT = lit(RESP2 + " rsp");
-const UUID_LABEL = lit(" uuid");
-const VMSG_OPEN = lit(" [virtio-msg ");
 const CLOSE = lit("]");
+
+/** RESP2 leads by x1, REQ2 leads by x1 then x2's low word (at most 256 each, as the other caches). */
+const RESP2_LEADS = new Map<number, Lit>();
+const REQ2_LEADS = new Map<number, Map<number, Lit>>();
+const resp2Lead = (ids: number) => `${RESP2} rsp${idsText(ids)} [virtio-msg `;
+function req2Lead(ids: number, uuid: number): Lit {
+  let byUuid = REQ2_LEADS.get(ids);
+  if (byUuid === undefined) {
+    if (REQ2_LEADS.size >= 256) REQ2_LEADS.clear();
+    REQ2_LEADS.set(ids, byUuid = new Map());
+  }
+  return cachedLit(byUuid, uuid, (u) => `${REQ2}${idsText(ids)} uuid${uuidEqText(u)} [virtio-msg `);
+}
+
+/** The context of the nested message, one per depth, filled in again for every frame (no allocation). */
+const INNER: DecodeContext[] = [];
+function innerContext(ctx: DecodeContext, vmsgDialect: string | undefined): DecodeContext {
+  const c = INNER[ctx.depth] ??= { ...ctx };
+  c.registry = ctx.registry;
+  c.dialects = ctx.dialects;
+  c.dialect = ctx.dialects["virtio-msg"] || vmsgDialect || "";
+  c.recordKind = ctx.recordKind;
+  c.options = ctx.options;
+  c.depth = ctx.depth + 1;
+  c.tree = false;
+  c.summary = false;
+  return c;
+}
 
 /**
  * Summary lines straight from the bytes (see `ProtocolSpec.summaryLine`) for the frames that carry
@@ -1878,24 +1902,11 @@ function summaryLine(
       if (!uuid) return undefined;
     } else if (!looksLikeVmsg(d, 32, 144, ctx)) return undefined;
   }
-  out.lit(resp ? RESP2_RSP_LIT : REQ2_LIT);
-  // " 0x8001→0x8002" (sender→receiver); for a call " uuid=c66028b5-…"; then " [virtio-msg ".
-  out.lit(cachedLit(ID_LITS, le32(d, 8), idsText));
-  if (!resp) {
-    out.lit(UUID_LABEL);
-    out.lit(cachedLit(UUID_LITS, le32(d, 16), uuidEqText));
-  }
-  out.lit(VMSG_OPEN);
-  const inner: DecodeContext = {
-    registry: ctx.registry,
-    dialects: ctx.dialects,
-    dialect: ctx.dialects["virtio-msg"] || vmsg.defaultDialect || "",
-    recordKind: ctx.recordKind,
-    options: ctx.options,
-    depth: ctx.depth + 1,
-    tree: false,
-    summary: false,
-  };
+  // "FFA_MSG_SEND_DIRECT_REQ2 0x8001→0x8002 uuid=c66028b5-… [virtio-msg " (sender→receiver; the
+  // UUID for a call only) as one cached literal, by the x1 and x2 words that make it.
+  const ids = le32(d, 8);
+  out.lit(resp ? cachedLit(RESP2_LEADS, ids, resp2Lead) : req2Lead(ids, le32(d, 16)));
+  const inner = innerContext(ctx, vmsg.defaultDialect);
   if (vmsg.summaryLine(d, inner, out, undefined, 32, 144) === undefined) return undefined;
   out.lit(CLOSE);
   return resp ? RESP2 : REQ2;

@@ -115,3 +115,37 @@ Deno.test("the line path agrees with decoding on random, damaged and unpaired FF
   ok(written > total / 3, `the line path wrote ${written} of ${total} summaries`);
   ok(written < total, "and declined the damaged ones");
 });
+
+Deno.test("the line path declines a message with any non-zero padding byte, wherever it lies in its buffer", () => {
+  // FF-A carriers pad the nested message to 112 bytes; the padding check reads aligned words of the
+  // record's buffer, so every padding byte is tried at every alignment of the record in its buffer.
+  let declined = 0;
+  for (const inner of VMSG) {
+    for (let shift = 0; shift < 8; shift++) {
+      const frame = ffaFrame(inner, true);
+      const records: CaptureRecord[] = [];
+      for (let at = 32 + inner.length; at <= 144; at++) {
+        const buf = new Uint8Array(144 + 16);
+        const data = buf.subarray(shift, shift + 144);
+        data.set(frame);
+        if (at < 144) data[at] = 0x40;
+        records.push({
+          timestampNs: 0n,
+          protocol: "ffa",
+          kind: "request",
+          sender: "driver",
+          channel: { src: 0x8001 + at, dst: 0x8002 },
+          conduit: "smc",
+          data,
+          originalLength: 144,
+        });
+      }
+      const a = run(records, false);
+      const b = run(records, true);
+      deepEqual(b.texts, a.texts);
+      equal(b.written, 1, "only the frame with clean padding takes the line path");
+      declined += records.length - b.written;
+    }
+  }
+  ok(declined > 8 * 100 * VMSG.length / 2);
+});
