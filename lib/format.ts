@@ -157,18 +157,30 @@ function putBytes(out: Uint8Array, off: number, b: Uint8Array): number {
 
 /** Writes a non-negative integer right-aligned in `width` columns; returns the new offset. */
 function putInt(out: Uint8Array, off: number, n: number, width: number): number {
-  // Up to 2^32 with 32-bit integer division, beyond with floating point.
-  const small = n <= 0xffffffff;
+  // Up to 2^31 with 32-bit integer division, beyond with floating point.
   let digits = 1;
-  for (let x = n; x >= 10; x = small ? (x / 10) >>> 0 : Math.floor(x / 10)) digits++;
+  if (n < 2147483648) {
+    for (let p = 10; p <= n && digits < 10; p *= 10) digits++;
+  } else {
+    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+  }
   for (let k = digits; k < width; k++) out[off++] = 0x20;
   let o = off + digits - 1;
   let x = n;
-  do {
-    const q = small ? (x / 10) >>> 0 : Math.floor(x / 10);
-    out[o--] = 0x30 + x - q * 10;
-    x = q;
-  } while (x > 0);
+  if (n < 2147483648) {
+    while (x >= 10) {
+      const q = (x / 10) | 0;
+      out[o--] = 0x30 + x - q * 10;
+      x = q;
+    }
+  } else {
+    while (x >= 10) {
+      const q = Math.floor(x / 10);
+      out[o--] = 0x30 + (x - q * 10); // the digit first: 0x30 + x may not be exact near 2^53
+      x = q;
+    }
+  }
+  out[o] = 0x30 + x;
   return off + digits;
 }
 
@@ -180,10 +192,13 @@ function putSummaryPrefix(out: Uint8Array, off: number, no: number, r: CaptureRe
   off = putInt(out, off, no, 6);
   out[off++] = 0x20;
   const d = r.timestampNs - t0;
-  if (d >= 0n && d < 9_007_199_254_740_991n) {
-    const us = Math.floor(Number(d) / 1000);
-    const frac = us % 1_000_000;
-    const secs = (us - frac) / 1_000_000;
+  // One conversion, then doubles: exact below 2^53 ns (about 104 days), where the fast path ends.
+  const ns = Number(d);
+  if (ns >= 0 && ns < 9_007_199_254_740_991) {
+    const us = Math.floor(ns / 1000);
+    // Whole seconds by integer division while they fit (the first 35 minutes), else in doubles.
+    const secs = us < 2147483648 ? ((us / 1_000_000) | 0) : Math.floor(us / 1_000_000);
+    const frac = us - secs * 1_000_000;
     off = putInt(out, off, secs, 12 - 7);
     out[off++] = 0x2e;
     for (let k = 5, x = frac; k >= 0; k--) {

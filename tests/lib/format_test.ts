@@ -53,6 +53,33 @@ Deno.test("ByteSink summary lines are exactly the UTF-8 of summaryLine plus a ne
   );
 });
 
+Deno.test("ByteSink summary columns are exact at the edges of their fast paths (numbers, seconds, 2^53 ns)", () => {
+  const t0 = 1_700_000_000_123_456_789n;
+  const deltas = [0n, 999n, 1000n, 999_999_999n, 1_000_000_000n, 59_999_999_999n];
+  // Whole seconds past 2^31 µs (integer division ends there), and the end of exact doubles.
+  for (const edge of [2_147_483_648_000n, 9_007_199_254_740_991n, 1n << 62n]) {
+    for (let k = -2001n; k <= 2001n; k += 1000n) deltas.push(edge + k);
+  }
+  const numbers = [1, 9, 10, 999_999, 1_000_000, 2 ** 31 - 1, 2 ** 31, 2 ** 32, 2 ** 40 + 7, 2 ** 53 - 1];
+  for (const d of deltas) {
+    for (const no of numbers) {
+      const r = makeRecord(new Uint8Array(1), {
+        timestampNs: t0 + d,
+        sender: "driver",
+        channel: { device: 3 },
+      });
+      equal(bytesLine(no, r, t0, "x"), summaryLine(no, r, t0, "x") + "\n", `no ${no}, +${d} ns`);
+      equal(
+        bytesLine(no, r, t0 + d + d, "x"),
+        summaryLine(no, r, t0 + d + d, "x") + "\n",
+        `no ${no}, -${d} ns`,
+      );
+    }
+  }
+  const late = makeRecord(new Uint8Array(1), { timestampNs: t0 + 2_147_483_648_000_001n });
+  equal(bytesLine(7, late, t0, "").slice(0, 22), "     7 2147483.648000 ");
+});
+
 Deno.test("ByteSink summary lines match summaryLine on every record of the fixtures", async () => {
   let n = 0;
   for (const f of ["pcap/five_protocols.pcapng", "sim/virtio-msg-ffa.pcapng", "demo/demo.pcapng"]) {
