@@ -8,6 +8,7 @@
  */
 import type { ChunkEnv, ChunkResult, ChunkTask } from "./_decode_chunk.ts";
 import type { DecodeWorkerMessage } from "./_decode_worker.ts";
+import { DECODE_WORKER_URL, prestartFailure, takePrestartedWorkers } from "./_parallel_input.ts";
 
 interface Slot {
   worker: Worker;
@@ -46,12 +47,14 @@ export class DecodePool {
    */
   constructor(count: number, env: ChunkEnv, perWorker = 3) {
     this.#perWorker = perWorker;
-    const url = new URL("./_decode_worker.ts", import.meta.url);
+    // Workers `cli/main.ts` started early (already loading), then new ones.
+    const early = takePrestartedWorkers(count);
     for (let i = 0; i < count; i++) {
       let worker: Worker;
       try {
-        worker = new Worker(url, { type: "module" });
+        worker = early[i] ?? new Worker(DECODE_WORKER_URL, { type: "module" });
       } catch (e) {
+        for (const w of early.slice(i)) w.terminate();
         this.terminate();
         throw e;
       }
@@ -71,6 +74,8 @@ export class DecodePool {
         fail(e.message || "the decode worker failed");
       };
       slot.worker.onmessageerror = () => fail("the decode worker sent an unreadable message");
+      const failedEarly = prestartFailure(worker);
+      if (failedEarly !== undefined) fail(failedEarly);
       slot.worker.postMessage({ type: "init", env } satisfies DecodeWorkerMessage);
       this.#slots.push(slot);
     }

@@ -33,73 +33,9 @@ import { type CaptureChunk, captureChunks, type CaptureRest } from "../lib/pcap/
 import type { ChunkResult } from "./_decode_chunk.ts";
 import { DecodePool } from "./_decode_pool.ts";
 import { type InputOptions, readInput } from "./_input.ts";
-import { isBrokenPipe, UserError, warn } from "./_io.ts";
+import { envNumber, PARALLEL_CHUNK_BYTES } from "./_parallel_input.ts";
+import { isBrokenPipe, warn } from "./_io.ts";
 import { recordLineTo } from "./_summary_line.ts";
-
-/** Smallest file decoded in parallel unless `VIOSCOPE_PARALLEL_MIN` says otherwise (16 MiB). */
-export const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
-/** Bytes per chunk unless `VIOSCOPE_PARALLEL_CHUNK` says otherwise (1 MiB). */
-export const PARALLEL_CHUNK_BYTES = 1024 * 1024;
-
-function envNumber(name: string, fallback: number): number {
-  let v: string | undefined;
-  try {
-    v = Deno.env.get(name);
-  } catch {
-    return fallback;
-  }
-  if (v === undefined || v.trim() === "") return fallback;
-  const n = Number(v);
-  return Number.isInteger(n) && n >= 0 ? n : fallback;
-}
-
-/**
- * Parses `--threads`: `auto` (2 when the machine has at least 2 cores, else 1) or a whole number ≥ 1.
- * @param value The option value.
- * @returns Worker threads (1 = decode on the main thread).
- */
-export function threadsFrom(value: string | undefined): number {
-  if (value === undefined || value === "auto") return (navigator.hardwareConcurrency ?? 1) >= 2 ? 2 : 1;
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 1 || n > 256) {
-    throw new UserError(`Cannot use --threads "${value}": not auto or a whole number from 1 to 256`);
-  }
-  return n;
-}
-
-/**
- * Tells whether a file is worth decoding in parallel: a regular file of at least
- * `VIOSCOPE_PARALLEL_MIN` bytes (default {@linkcode PARALLEL_MIN_BYTES}) that starts with a pcap or
- * pcapng magic. Any trouble (missing, unreadable) says no: the sequential path reports it.
- * @param path File path (`-` is standard input: no).
- * @returns Whether to decode it in parallel.
- */
-export async function isParallelInput(path: string): Promise<boolean> {
-  if (path === "-") return false;
-  try {
-    const st = await Deno.stat(path);
-    if (!st.isFile || st.size < Math.max(4, envNumber("VIOSCOPE_PARALLEL_MIN", PARALLEL_MIN_BYTES))) {
-      return false;
-    }
-    const f = await Deno.open(path, { read: true });
-    try {
-      const head = new Uint8Array(4);
-      let got = 0;
-      while (got < 4) {
-        const n = await f.read(head.subarray(got));
-        if (n === null) return false;
-        got += n;
-      }
-      const magic = (head[0]! << 24 | head[1]! << 16 | head[2]! << 8 | head[3]!) >>> 0;
-      return magic === 0x0a0d0d0a || magic === 0xd4c3b2a1 || magic === 0xa1b2c3d4 ||
-        magic === 0x4d3cb2a1 || magic === 0xa1b23c4d;
-    } finally {
-      f.close();
-    }
-  } catch {
-    return false;
-  }
-}
 
 /** What {@linkcode decodeInParallel} needs. */
 export interface ParallelDecodeOptions {

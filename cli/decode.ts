@@ -14,7 +14,8 @@ import { TextOut, UserError } from "./_io.ts";
 import { bytesToHex } from "../lib/codec/_values.ts";
 import { addDisplayFilterOption, displayFilterFrom } from "./_display_filter.ts";
 import { type InputFormat, isTraceFormat } from "../lib/trace/mod.ts";
-import { decodeInParallel, isParallelInput, threadsFrom } from "./_parallel_decode.ts";
+import { decodeInParallel } from "./_parallel_decode.ts";
+import { isParallelInput, stopPrestartedWorkers, threadsFrom } from "./_parallel_input.ts";
 import { recordLineTo, summaryLineTo } from "./_summary_line.ts";
 
 interface DecodeOptions extends CodecOptionValues {
@@ -124,6 +125,7 @@ async function runDecode(file: string, o: DecodeOptions): Promise<void> {
     });
     return;
   }
+  stopPrestartedWorkers();
   const session = new DecodeSession(registry, {
     ...codecOptions,
     tree,

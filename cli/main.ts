@@ -5,6 +5,7 @@
  * @module
  */
 import denoJson from "../deno.json" with { type: "json" };
+import { prestartDecodeWorkers } from "./_parallel_input.ts";
 
 if (import.meta.main) {
   const args = Deno.args;
@@ -12,6 +13,8 @@ if (import.meta.main) {
     Deno.stdout.writeSync(new TextEncoder().encode(`${denoJson.version}\n`));
     Deno.exit(0);
   }
+  // A parallel decode's workers load while the rest of the CLI does.
+  await prestartDecodeWorkers(args);
   const { main } = await import("./program.ts");
   Deno.exit(await main(args));
 }

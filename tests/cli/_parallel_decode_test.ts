@@ -2,6 +2,7 @@ import { equal, match, ok } from "node:assert/strict";
 import { createCaptureWriter } from "../../lib/pcap/mod.ts";
 import type { CaptureRecord } from "../../lib/record.ts";
 import { mixedRecord } from "../../bench/_mixed.ts";
+import { prestartCount } from "../../cli/_parallel_input.ts";
 
 const MAIN = new URL("../../cli/main.ts", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -247,4 +248,34 @@ Deno.test("decode --threads rejects a bad value and keeps small files on the mai
   const s = await run(["decode", `${ROOT}fixtures/demo/demo.pcapng`], { VIOSCOPE_PARALLEL_STATS: "1" });
   equal(s.code, 0, s.err);
   equal(statsOf(s.err), undefined, "below VIOSCOPE_PARALLEL_MIN: sequential");
+});
+
+Deno.test("decode workers start early only for a summary-line decode of a large pcap or pcapng file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const big = `${dir}/big.pcapng`;
+    await writeCapture(big, mixed(2000));
+    const size = (await Deno.stat(big)).size;
+    const small = `${ROOT}fixtures/demo/demo.pcapng`;
+    const text = `${dir}/big.txt`;
+    await Deno.writeFile(text, new Uint8Array(size));
+    Deno.env.set("VIOSCOPE_PARALLEL_MIN", String(size));
+    const want = (navigator.hardwareConcurrency ?? 1) >= 2 ? 2 : 0;
+    equal(await prestartCount(["decode", big]), want);
+    equal(await prestartCount(["decode", "--all-events", big]), want);
+    equal(await prestartCount(["decode", "--threads", "3", big]), 3);
+    equal(await prestartCount(["decode", "--threads=4", big]), 4);
+    equal(await prestartCount(["decode", "--threads", "1", big]), 0);
+    equal(await prestartCount(["decode", "--threads", "zero", big]), 0, "a bad value is decode's to report");
+    for (const opt of [["-V"], ["-x"], ["-Vc", "1"], ["--jsonl"], ["--json"], ["-Y", "ffa"], ["-c", "5"]]) {
+      equal(await prestartCount(["decode", ...opt, big]), 0, opt.join(" "));
+    }
+    equal(await prestartCount(["decode", small]), 0, "below VIOSCOPE_PARALLEL_MIN");
+    equal(await prestartCount(["decode", text]), 0, "not pcap or pcapng");
+    equal(await prestartCount(["decode", "-"]), 0, "standard input");
+    equal(await prestartCount(["diff", big, big]), 0, "another command");
+  } finally {
+    Deno.env.delete("VIOSCOPE_PARALLEL_MIN");
+    await Deno.remove(dir, { recursive: true });
+  }
 });
