@@ -16,8 +16,8 @@ import { CaptureSyntaxError } from "./capture_syntax_error.ts";
 import {
   ANNOTATION_PROTOCOL_CODE,
   annotationName,
-  applyPseudoHeaderAt,
   pseudoHeaderLengthAt,
+  pseudoHeaderRecordAt,
 } from "./pseudo_header.ts";
 
 /** Largest captured length accepted in one packet (262144 × 4), as Wireshark's limit. */
@@ -89,16 +89,8 @@ export function packetRecord(
   if (iface.bare === undefined && iface.user) {
     const hl = pseudoHeaderLengthAt(buf, start, caplen);
     if (hl !== 0) {
-      const r: CaptureRecord = {
-        timestampNs: ts,
-        kind: "unknown",
-        sender: "unknown",
-        channel: {},
-        data: new Uint8Array(buf.buffer, buf.byteOffset + start + hl, caplen - hl),
-        originalLength: origLen - hl,
-        source,
-      };
-      applyPseudoHeaderAt(buf, start, r);
+      const data = new Uint8Array(buf.buffer, buf.byteOffset + start + hl, caplen - hl);
+      const r = pseudoHeaderRecordAt(buf, start, ts, data, origLen - hl, source);
       if (buf[start + 4] === ANNOTATION_PROTOCOL_CODE) r.annotation = annotationName(r.data);
       else if (r.protocol === undefined) info.unknownProtocol++;
       return r;
