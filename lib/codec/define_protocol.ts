@@ -949,9 +949,10 @@ let words: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
 function zeros(data: Uint8Array, from: number, to: number): boolean {
   let acc = 0;
   let i = from;
-  if (to - from >= 16) {
+  const base = data.byteOffset;
+  // Word offsets in 32-bit arithmetic: buffers past 2 GiB take the byte loop.
+  if (to - from >= 16 && base + to < 0x80000000) {
     const buf = data.buffer;
-    const base = data.byteOffset;
     const last = (base + to) >>> 2;
     if (buf !== wordsBuffer || last > words.length) {
       wordsBuffer = buf;
@@ -960,7 +961,7 @@ function zeros(data: Uint8Array, from: number, to: number): boolean {
     for (; ((base + i) & 3) !== 0; i++) acc |= data[i]!;
     let w = (base + i) >>> 2;
     for (; w < last; w++) acc |= words[w]!;
-    i = (w << 2) - base;
+    i = w * 4 - base;
   }
   for (; i < to; i++) acc |= data[i]!;
   return acc === 0;
