@@ -103,6 +103,28 @@ export interface ChunkResult {
   maxPending: number;
 }
 
+/**
+ * A result with nothing decoded yet (status `ok`).
+ * @param id The task's id.
+ * @param input The task's buffer, handed back.
+ * @param out The buffer for the lines.
+ * @returns The result.
+ */
+export function emptyResult(id: number, input: ArrayBuffer, out: ArrayBuffer): ChunkResult {
+  return {
+    id,
+    status: "ok",
+    input,
+    out,
+    outLength: 0,
+    numbered: 0,
+    orphans: [],
+    requestKeys: [],
+    pending: [],
+    maxPending: 0,
+  };
+}
+
 let registry: Registry | undefined;
 
 function detached(r: CaptureRecord): CaptureRecord {
@@ -127,18 +149,7 @@ export function decodeChunk(task: ChunkTask, env: ChunkEnv): ChunkResult {
   });
   const sink = new ByteSink(task.spare ? 0 : Math.max(65536, task.length));
   if (task.spare) sink.buf = new Uint8Array(task.spare);
-  const result: ChunkResult = {
-    id: task.id,
-    status: "ok",
-    input: task.buffer,
-    out: sink.buf.buffer as ArrayBuffer,
-    outLength: 0,
-    numbered: 0,
-    orphans: [],
-    requestKeys: [],
-    pending: [],
-    maxPending: 0,
-  };
+  const result = emptyResult(task.id, task.buffer, sink.buf.buffer as ArrayBuffer);
   /** Per protocol: pairing keys that saw a request, keys whose unpaired response was reported. */
   const requested = new Map<ProtocolTag, Set<string>>();
   const orphaned = new Map<ProtocolTag, Set<string>>();

@@ -6,7 +6,7 @@
  * @internal @private
  * @module
  */
-import type { ChunkEnv, ChunkResult, ChunkTask } from "./_decode_chunk.ts";
+import { type ChunkEnv, type ChunkResult, type ChunkTask, emptyResult } from "./_decode_chunk.ts";
 import type { DecodeWorkerMessage } from "./_decode_worker.ts";
 import { DECODE_WORKER_URL, prestartFailure, takePrestartedWorkers } from "./_parallel_input.ts";
 
@@ -19,19 +19,10 @@ interface Slot {
 }
 
 function failed(id: number, message: string): ChunkResult {
-  return {
-    id,
-    status: "error",
-    error: message,
-    input: new ArrayBuffer(0),
-    out: new ArrayBuffer(0),
-    outLength: 0,
-    numbered: 0,
-    orphans: [],
-    requestKeys: [],
-    pending: [],
-    maxPending: 0,
-  };
+  const r = emptyResult(id, new ArrayBuffer(0), new ArrayBuffer(0));
+  r.status = "error";
+  r.error = message;
+  return r;
 }
 
 /** A fixed set of decode workers, each with a bounded queue. */

@@ -4,7 +4,7 @@
  * @module
  */
 import type { CaptureRecord, Channel } from "./record.ts";
-import { BytesSink } from "./sink.ts";
+import { BytesSink, putBytes, putDecimal } from "./sink.ts";
 
 /**
  * Channel as compact text: `bus0/dev1/0x8001→0x8002/q0`, or `-` when nothing is known.
@@ -150,37 +150,15 @@ function channelEntry(ch: Channel): ChannelEntry {
   return entry;
 }
 
-function putBytes(out: Uint8Array, off: number, b: Uint8Array): number {
-  for (let i = 0; i < b.length; i++) out[off + i] = b[i]!;
-  return off + b.length;
-}
-
-/** Writes a non-negative integer right-aligned in `width` columns; returns the new offset. */
+/** Writes a non-negative integer (up to 2^53) right-aligned in `width` columns; returns the new offset. */
 function putInt(out: Uint8Array, off: number, n: number, width: number): number {
-  // Up to 2^31 with 32-bit integer division, beyond with floating point.
   let digits = 1;
-  if (n < 2147483648) {
-    for (let p = 10; p <= n && digits < 10; p *= 10) digits++;
-  } else {
-    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
-  }
+  for (let p = 10; p <= n; p *= 10) digits++;
   for (let k = digits; k < width; k++) out[off++] = 0x20;
+  if (n <= 0xffffffff) return putDecimal(out, off, n);
+  // Beyond 32 bits in doubles, the digit taken first (0x30 + x may not be exact near 2^53).
   let o = off + digits - 1;
-  let x = n;
-  if (n < 2147483648) {
-    while (x >= 10) {
-      const q = (x / 10) | 0;
-      out[o--] = 0x30 + x - q * 10;
-      x = q;
-    }
-  } else {
-    while (x >= 10) {
-      const q = Math.floor(x / 10);
-      out[o--] = 0x30 + (x - q * 10); // the digit first: 0x30 + x may not be exact near 2^53
-      x = q;
-    }
-  }
-  out[o] = 0x30 + x;
+  for (let x = n; x > 0; x = Math.floor(x / 10)) out[o--] = 0x30 + (x - Math.floor(x / 10) * 10);
   return off + digits;
 }
 

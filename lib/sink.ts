@@ -126,6 +126,80 @@ export class StringSink implements SummarySink {
 const HEX_DIGITS = new TextEncoder().encode("0123456789abcdef");
 
 /**
+ * Writes an integer 0 ≤ n < 2^32 in decimal at `o` (as `String(n)`); the caller makes room (10 bytes).
+ * Shared by {@linkcode BytesSink} and the generated line writers of lib/codec.
+ * @param b Buffer.
+ * @param o Offset.
+ * @param n The number.
+ * @returns The offset after it.
+ */
+export function putDecimal(b: Uint8Array, o: number, n: number): number {
+  let digits = 1;
+  for (let p = 10; p <= n && digits < 10; p *= 10) digits++;
+  let p = o + digits - 1;
+  let x = n;
+  while (x >= 10) {
+    const q = (x / 10) >>> 0;
+    b[p--] = 0x30 + x - q * 10;
+    x = q;
+  }
+  b[p] = 0x30 + x;
+  return o + digits;
+}
+
+/**
+ * Writes an integer 0 ≤ n < 2^32 as `0x` hex, zero-padded to `width` digits, at `o`; the caller
+ * makes room (`max(8, width) + 2` bytes).
+ * @param b Buffer.
+ * @param o Offset.
+ * @param n The number.
+ * @param width Least number of digits.
+ * @returns The offset after it.
+ */
+export function putHex(b: Uint8Array, o: number, n: number, width = 0): number {
+  let digits = 1;
+  for (let x = n >>> 4; x > 0; x >>>= 4) digits++;
+  if (digits < width) digits = width;
+  b[o] = 0x30;
+  b[o + 1] = 0x78;
+  let x = n;
+  for (let p = o + 1 + digits; p > o + 1; p--, x >>>= 4) b[p] = HEX_DIGITS[x & 15]!;
+  return o + 2 + digits;
+}
+
+/**
+ * Writes `n` bytes of `data` from `at` as lower-case hex digits at `o`; the caller makes room.
+ * @param b Buffer.
+ * @param o Offset.
+ * @param data The bytes.
+ * @param at First byte.
+ * @param n How many.
+ * @returns The offset after them.
+ */
+export function putHexBytes(b: Uint8Array, o: number, data: Uint8Array, at: number, n: number): number {
+  for (let i = 0; i < n; i++) {
+    const c = data[at + i]!;
+    b[o++] = HEX_DIGITS[c >> 4]!;
+    b[o++] = HEX_DIGITS[c & 15]!;
+  }
+  return o;
+}
+
+/**
+ * Copies bytes to `o` (short ones by hand, longer ones with `set`); the caller makes room.
+ * @param b Buffer.
+ * @param o Offset.
+ * @param src The bytes.
+ * @returns The offset after them.
+ */
+export function putBytes(b: Uint8Array, o: number, src: Uint8Array): number {
+  const n = src.length;
+  if (n > 16) b.set(src, o);
+  else for (let i = 0; i < n; i++) b[o + i] = src[i]!;
+  return o + n;
+}
+
+/**
  * A growable UTF-8 byte buffer summaries are written into piece by piece.
  *
  * @example
@@ -196,16 +270,10 @@ export class BytesSink implements SummarySink {
    * @param l The literal.
    */
   lit(l: Lit): void {
-    const src = l.b;
-    const n = src.length;
-    this.room(n);
-    const b = this.buf;
-    const o = this.off;
-    // Short pieces by hand; longer ones (names, cached ids) with memcpy.
-    if (n > 16) b.set(src, o);
-    else for (let i = 0; i < n; i++) b[o + i] = src[i]!;
-    this.off = o + n;
+    this.room(l.b.length);
+    this.off = putBytes(this.buf, this.off, l.b);
   }
+
   /**
    * Appends a number in decimal, as `String(n)` writes it.
    * @param n The number.
@@ -215,19 +283,10 @@ export class BytesSink implements SummarySink {
       this.text(String(n));
       return;
     }
-    let digits = 1;
-    for (let x = n; x >= 10; x = (x / 10) >>> 0) digits++;
-    this.room(digits);
-    const b = this.buf;
-    let o = this.off + digits - 1;
-    let x = n;
-    do {
-      const q = (x / 10) >>> 0;
-      b[o--] = 0x30 + x - q * 10;
-      x = q;
-    } while (x > 0);
-    this.off += digits;
+    this.room(10);
+    this.off = putDecimal(this.buf, this.off, n);
   }
+
   /**
    * Appends bytes as lower-case hex without separators (what `bytesToHex` of lib/codec writes).
    * @param data The bytes.
@@ -236,15 +295,9 @@ export class BytesSink implements SummarySink {
    */
   hexBytes(data: Uint8Array, start: number, n: number): void {
     this.room(2 * n);
-    const b = this.buf;
-    let o = this.off;
-    for (let i = 0; i < n; i++) {
-      const c = data[start + i]!;
-      b[o++] = HEX_DIGITS[c >> 4]!;
-      b[o++] = HEX_DIGITS[c & 15]!;
-    }
-    this.off = o;
+    this.off = putHexBytes(this.buf, this.off, data, start, n);
   }
+
   /**
    * Appends a number in `0x` hex, zero-padded to `width` digits.
    * @param n The number.
@@ -255,15 +308,7 @@ export class BytesSink implements SummarySink {
       this.text(hex(n, width));
       return;
     }
-    let digits = 1;
-    for (let x = n >>> 4; x > 0; x >>>= 4) digits++;
-    if (digits < width) digits = width;
-    this.room(digits + 2);
-    const b = this.buf;
-    b[this.off] = 0x30;
-    b[this.off + 1] = 0x78;
-    let x = n;
-    for (let o = this.off + 1 + digits; o > this.off + 1; o--, x >>>= 4) b[o] = HEX_DIGITS[x & 15]!;
-    this.off += digits + 2;
+    this.room(Math.max(8, width) + 2);
+    this.off = putHex(this.buf, this.off, n, width);
   }
 }

@@ -21,7 +21,7 @@
 import type { Endian, Field, IntField, Value } from "./types.ts";
 import { INT_SIZE, viewOf } from "./_values.ts";
 import { byteRead, GETTER, lengthExpr } from "./_compile.ts";
-import type { BytesSink } from "../sink.ts";
+import { type BytesSink, putBytes, putDecimal, putHex, putHexBytes } from "../sink.ts";
 
 /**
  * A compiled layout: from `off` to `end` of `data`, checks the fields and, when the message is
@@ -51,68 +51,6 @@ export interface HeaderItem {
 }
 
 const ENC = new TextEncoder();
-const HEX_DIGITS = ENC.encode("0123456789abcdef");
-
-/** Writes an integer 0 ≤ n < 2^32 in decimal at `o`; returns the new offset. */
-function num(b: Uint8Array, o: number, n: number): number {
-  const digits = n < 10
-    ? 1
-    : n < 100
-    ? 2
-    : n < 1000
-    ? 3
-    : n < 10000
-    ? 4
-    : n < 100000
-    ? 5
-    : n < 1000000
-    ? 6
-    : n < 10000000
-    ? 7
-    : n < 100000000
-    ? 8
-    : n < 1000000000
-    ? 9
-    : 10;
-  let p = o + digits - 1;
-  let x = n;
-  while (x >= 10) {
-    const q = (x / 10) >>> 0;
-    b[p--] = 0x30 + x - q * 10;
-    x = q;
-  }
-  b[p] = 0x30 + x;
-  return o + digits;
-}
-
-/** Writes an integer 0 ≤ n < 2^32 as `0x` hex (at least one digit) at `o`; returns the new offset. */
-function hexNum(b: Uint8Array, o: number, n: number): number {
-  let digits = 1;
-  for (let x = n >>> 4; x > 0; x >>>= 4) digits++;
-  b[o] = 0x30;
-  b[o + 1] = 0x78;
-  let x = n;
-  for (let p = o + 1 + digits; p > o + 1; p--, x >>>= 4) b[p] = HEX_DIGITS[x & 15]!;
-  return o + 2 + digits;
-}
-
-/** Writes `n` bytes of `data` from `at` as hex digits at `o`; returns the new offset. */
-function hexBytes(b: Uint8Array, o: number, data: Uint8Array, at: number, n: number): number {
-  for (let i = 0; i < n; i++) {
-    const c = data[at + i]!;
-    b[o++] = HEX_DIGITS[c >> 4]!;
-    b[o++] = HEX_DIGITS[c & 15]!;
-  }
-  return o;
-}
-
-/** Copies bytes to `o`; returns the new offset. */
-function put(b: Uint8Array, o: number, s: Uint8Array): number {
-  const n = s.length;
-  if (n > 16) b.set(s, o);
-  else for (let i = 0; i < n; i++) b[o + i] = s[i]!;
-  return o + n;
-}
 
 /** A 64-bit value from its halves. */
 const big = (hi: number, lo: number): bigint => (BigInt(hi) << 32n) | BigInt(lo);
@@ -391,5 +329,5 @@ export function compileLine(
     "HEXB",
     "PUT",
     body,
-  )(F, B, E, EQ, short, flag, big, viewOf, num, hexNum, hexBytes, put) as LineWriter;
+  )(F, B, E, EQ, short, flag, big, viewOf, putDecimal, putHex, putHexBytes, putBytes) as LineWriter;
 }

@@ -104,8 +104,6 @@ export class DecodeSession {
   #opts: DecodeSessionOptions;
   /** Requests waiting for their response; those written by `summaryLine` are decoded only when needed. */
   #pending = new Map<ProtocolTag, Map<string, Pending>>();
-  /** The maps of `#pending`, for counting without an iterator. */
-  #pendingMaps: Map<string, Pending>[] = [];
   #trackers = new Map<ProtocolTag, StreamTracker | null>();
   #lastTag: ProtocolTag | undefined;
   #lastKey: string | undefined;
@@ -357,7 +355,7 @@ export class DecodeSession {
   /** Requests waiting for their response, over all protocols. */
   get pendingCount(): number {
     let n = 0;
-    for (const pend of this.#pendingMaps) n += pend.size;
+    for (const pend of this.#pending.values()) n += pend.size;
     return n;
   }
 
@@ -369,10 +367,7 @@ export class DecodeSession {
   /** Requests waiting for their response, per protocol. */
   #pendingFor(codec: Codec): Map<string, Pending> {
     let pend = this.#pending.get(codec.tag);
-    if (!pend) {
-      this.#pending.set(codec.tag, pend = new Map());
-      this.#pendingMaps.push(pend);
-    }
+    if (!pend) this.#pending.set(codec.tag, pend = new Map());
     return pend;
   }
 

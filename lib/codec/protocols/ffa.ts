@@ -1845,7 +1845,15 @@ function req2Lead(ids: number, uuid: number): Lit {
 /** The context of the nested message, one per depth, filled in again for every frame (no allocation). */
 const INNER: DecodeContext[] = [];
 function innerContext(ctx: DecodeContext, vmsgDialect: string | undefined): DecodeContext {
-  const c = INNER[ctx.depth] ??= { ...ctx };
+  // Built with exactly these fields (a copy of `ctx` would keep its `request` for later frames).
+  const c = INNER[ctx.depth] ??= {
+    registry: ctx.registry,
+    dialects: ctx.dialects,
+    dialect: "",
+    recordKind: ctx.recordKind,
+    options: ctx.options,
+    depth: 0,
+  };
   c.registry = ctx.registry;
   c.dialects = ctx.dialects;
   c.dialect = ctx.dialects["virtio-msg"] || vmsgDialect || "";
