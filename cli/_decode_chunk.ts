@@ -132,6 +132,114 @@ function detached(r: CaptureRecord): CaptureRecord {
 }
 
 /**
+ * The pairing edges of one chunk, gathered record by record: which keys saw a request, and the
+ * first unpaired response per key when it came before any request with that key.
+ */
+class Edges {
+  /** Per protocol: pairing keys that saw a request, keys whose unpaired response was reported. */
+  readonly #requested = new Map<ProtocolTag, Set<string>>();
+  readonly #orphaned = new Map<ProtocolTag, Set<string>>();
+  /** The last protocol's sets (records run in streaks of one protocol). */
+  #protocol: ProtocolTag | undefined;
+  #req: Set<string> = new Set();
+  readonly orphans: OrphanLine[] = [];
+  readonly requestKeys: [ProtocolTag, string][] = [];
+  maxPending = 0;
+
+  /** Notes one record's pairing step; `start`/`end` span its line. */
+  note(
+    step: PairingStep,
+    session: DecodeSession,
+    no: number,
+    start: number,
+    end: number,
+    r: CaptureRecord,
+  ): void {
+    const protocol = step.protocol;
+    if (protocol !== this.#protocol) {
+      this.#protocol = protocol;
+      this.#req = setOf(this.#requested, protocol);
+    }
+    const req = this.#req;
+    const key = step.key;
+    if (step.response && !step.paired && !req.has(key)) this.#orphan(protocol, key, no, start, end, r);
+    if (step.request) {
+      if (!req.has(key)) {
+        req.add(key);
+        this.requestKeys.push([protocol, key]);
+      }
+      const n = session.pendingCount;
+      if (n > this.maxPending) this.maxPending = n;
+    }
+  }
+
+  #orphan(
+    protocol: ProtocolTag,
+    key: string,
+    no: number,
+    start: number,
+    end: number,
+    r: CaptureRecord,
+  ): void {
+    const orph = setOf(this.#orphaned, protocol);
+    if (orph.has(key)) return;
+    orph.add(key);
+    this.orphans.push({ protocol, key, no, start, end, record: detached(r) });
+  }
+}
+
+function setOf(m: Map<ProtocolTag, Set<string>>, p: ProtocolTag): Set<string> {
+  let k = m.get(p);
+  if (!k) m.set(p, k = new Set());
+  return k;
+}
+
+/**
+ * Writes the lines of a chunk's records, numbered from `first`, noting the pairing edges. The hot
+ * loop of a worker, kept apart from the rest of a chunk's work: what runs once per chunk (the
+ * pending requests at its end, the result) would otherwise be compiled into it, and the first time
+ * that code ran, the optimized loop was thrown away and compiled anew.
+ * @returns The number of the last record written, or -1 when a record of a protocol with a stream
+ *   tracker stopped the loop (only the merge may decode those, in order).
+ */
+function writeLines(
+  batch: readonly CaptureRecord[],
+  reg: Registry,
+  session: DecodeSession,
+  sink: ByteSink,
+  edges: Edges,
+  first: number,
+  t0: bigint,
+  allEvents: boolean,
+): number {
+  const step: PairingStep = {
+    protocol: "virtio-msg",
+    key: "",
+    response: false,
+    paired: false,
+    request: false,
+  };
+  let no = first - 1;
+  /** The protocol of the last record, and whether it has a stream tracker. */
+  let protocol: ProtocolTag | undefined;
+  let tracked = false;
+  for (let i = 0; i < batch.length; i++) {
+    const r = batch[i]!;
+    if (r.annotation !== undefined && !allEvents) continue;
+    if (r.protocol !== protocol) {
+      protocol = r.protocol;
+      tracked = protocol !== undefined && !!reg.get(protocol)?.spec.tracker;
+    }
+    if (tracked) return -1;
+    no++;
+    const start = sink.off;
+    recordLineTo(sink, session, no, r, t0);
+    if (session.lastPairing(step) !== undefined) edges.note(step, session, no, start, sink.off, r);
+  }
+  return no;
+}
+
+/**
  * Decodes a chunk with a fresh session, writing the summary lines exactly as `vioscope decode`
  * does, numbered from `task.first` with `task.t0`.
  * @param task The chunk.
@@ -150,17 +258,6 @@ export function decodeChunk(task: ChunkTask, env: ChunkEnv): ChunkResult {
   const sink = new ByteSink(task.spare ? 0 : Math.max(65536, task.length));
   if (task.spare) sink.buf = new Uint8Array(task.spare);
   const result = emptyResult(task.id, task.buffer, sink.buf.buffer as ArrayBuffer);
-  /** Per protocol: pairing keys that saw a request, keys whose unpaired response was reported. */
-  const requested = new Map<ProtocolTag, Set<string>>();
-  const orphaned = new Map<ProtocolTag, Set<string>>();
-  const keys = (m: Map<ProtocolTag, Set<string>>, p: ProtocolTag) => {
-    let k = m.get(p);
-    if (!k) m.set(p, k = new Set());
-    return k;
-  };
-  const step = {} as PairingStep;
-  let no = task.first - 1;
-  const t0 = task.t0;
   const failed = (e: unknown): ChunkResult => {
     result.status = "error";
     result.error = e instanceof Error ? e.message : String(e);
@@ -176,55 +273,26 @@ export function decodeChunk(task: ChunkTask, env: ChunkEnv): ChunkResult {
     // Damage: the merge has the capture reader decode from the chunk's start and report it.
     return failed(e);
   }
-  /** The protocol of the last record, and whether it has a stream tracker. */
-  let protocol: ProtocolTag | undefined;
-  let tracked = false;
+  const edges = new Edges();
+  let last: number;
   try {
-    for (const r of batch) {
-      if (r.annotation !== undefined && !env.allEvents) continue;
-      if (r.protocol !== protocol) {
-        protocol = r.protocol;
-        tracked = protocol !== undefined && !!reg.get(protocol)?.spec.tracker;
-      }
-      if (tracked) {
-        result.status = "tracker";
-        return result;
-      }
-      no++;
-      const start = sink.off;
-      recordLineTo(sink, session, no, r, t0);
-      if (session.lastPairing(step) === undefined) continue;
-      const req = keys(requested, step.protocol);
-      if (step.response && !step.paired && !req.has(step.key)) {
-        const orph = keys(orphaned, step.protocol);
-        if (!orph.has(step.key)) {
-          orph.add(step.key);
-          result.orphans.push({
-            protocol: step.protocol,
-            key: step.key,
-            no,
-            start,
-            end: sink.off,
-            record: detached(r),
-          });
-        }
-      }
-      if (step.request) {
-        if (!req.has(step.key)) {
-          req.add(step.key);
-          result.requestKeys.push([step.protocol, step.key]);
-        }
-        const n = session.pendingCount;
-        if (n > result.maxPending) result.maxPending = n;
-      }
-    }
+    last = writeLines(batch, reg, session, sink, edges, task.first, task.t0, env.allEvents);
   } catch (e) {
     return failed(e);
   }
-  for (const p of session.pendingEntries()) {
+  if (last < 0) {
+    result.status = "tracker";
+    return result;
+  }
+  result.orphans = edges.orphans;
+  result.requestKeys = edges.requestKeys;
+  result.maxPending = edges.maxPending;
+  const pending = session.pendingEntries();
+  for (let i = 0; i < pending.length; i++) {
+    const p = pending[i]!;
     result.pending.push({ protocol: p.protocol, key: p.key, record: detached(p.record) });
   }
-  result.numbered = no - (task.first - 1);
+  result.numbered = last - (task.first - 1);
   result.out = sink.buf.buffer as ArrayBuffer;
   result.outLength = sink.off;
   return result;
