@@ -195,48 +195,70 @@ function setOf(m: Map<ProtocolTag, Set<string>>, p: ProtocolTag): Set<string> {
 }
 
 /**
- * Writes the lines of a chunk's records, numbered from `first`, noting the pairing edges. The hot
- * loop of a worker, kept apart from the rest of a chunk's work: what runs once per chunk (the
- * pending requests at its end, the result) would otherwise be compiled into it, and the first time
- * that code ran, the optimized loop was thrown away and compiled anew.
- * @returns The number of the last record written, or -1 when a record of a protocol with a stream
- *   tracker stopped the loop (only the merge may decode those, in order).
+ * The reader's record sink for a chunk: writes each record's line as soon as the record is read, so
+ * that no record outlives its line. (Read into an array first, a chunk's thousands of records lived
+ * until its end: they survived the young generation's collections, which copied them each time,
+ * and the heap learned to allocate them in the old generation.)
  */
-function writeLines(
-  batch: readonly CaptureRecord[],
-  reg: Registry,
-  session: DecodeSession,
-  sink: ByteSink,
-  edges: Edges,
-  first: number,
-  t0: bigint,
-  allEvents: boolean,
-): number {
-  const step: PairingStep = {
+class ChunkLines {
+  readonly #reg: Registry;
+  readonly #session: DecodeSession;
+  readonly #sink: ByteSink;
+  readonly #edges: Edges;
+  readonly #t0: bigint;
+  readonly #allEvents: boolean;
+  readonly #step: PairingStep = {
     protocol: "virtio-msg",
     key: "",
     response: false,
     paired: false,
     request: false,
   };
-  let no = first - 1;
+  /** Number of the last record written. */
+  no: number;
+  /** A record of a protocol with a stream tracker came (only the merge may decode those, in order). */
+  tracked = false;
   /** The protocol of the last record, and whether it has a stream tracker. */
-  let protocol: ProtocolTag | undefined;
-  let tracked = false;
-  for (let i = 0; i < batch.length; i++) {
-    const r = batch[i]!;
-    if (r.annotation !== undefined && !allEvents) continue;
-    if (r.protocol !== protocol) {
-      protocol = r.protocol;
-      tracked = protocol !== undefined && !!reg.get(protocol)?.spec.tracker;
-    }
-    if (tracked) return -1;
-    no++;
-    const start = sink.off;
-    recordLineTo(sink, session, no, r, t0);
-    if (session.lastPairing(step) !== undefined) edges.note(step, session, no, start, sink.off, r);
+  #protocol: ProtocolTag | undefined;
+  #trackedProtocol = false;
+
+  constructor(
+    reg: Registry,
+    session: DecodeSession,
+    sink: ByteSink,
+    edges: Edges,
+    first: number,
+    t0: bigint,
+    allEvents: boolean,
+  ) {
+    this.#reg = reg;
+    this.#session = session;
+    this.#sink = sink;
+    this.#edges = edges;
+    this.no = first - 1;
+    this.#t0 = t0;
+    this.#allEvents = allEvents;
   }
-  return no;
+
+  push(r: CaptureRecord): number {
+    if (this.tracked || (r.annotation !== undefined && !this.#allEvents)) return 0;
+    if (r.protocol !== this.#protocol) {
+      this.#protocol = r.protocol;
+      this.#trackedProtocol = r.protocol !== undefined && !!this.#reg.get(r.protocol)?.spec.tracker;
+    }
+    if (this.#trackedProtocol) {
+      this.tracked = true;
+      return 0;
+    }
+    const no = ++this.no;
+    const sink = this.#sink;
+    const session = this.#session;
+    const start = sink.off;
+    recordLineTo(sink, session, no, r, this.#t0);
+    const step = this.#step;
+    if (session.lastPairing(step) !== undefined) this.#edges.note(step, session, no, start, sink.off, r);
+    return 0;
+  }
 }
 
 /**
@@ -263,27 +285,23 @@ export function decodeChunk(task: ChunkTask, env: ChunkEnv): ChunkResult {
     result.error = e instanceof Error ? e.message : String(e);
     return result;
   };
-  const batch: CaptureRecord[] = [];
+  const edges = new Edges();
+  const lines = new ChunkLines(reg, session, sink, edges, task.first, task.t0, env.allEvents);
   try {
-    readCaptureBytes(new Uint8Array(task.buffer, 0, task.length), batch, {
+    readCaptureBytes(new Uint8Array(task.buffer, 0, task.length), lines, {
       uri: env.uri,
       decodeAs: env.decodeAs,
     });
   } catch (e) {
-    // Damage: the merge has the capture reader decode from the chunk's start and report it.
+    // Damage (the merge has the capture reader decode from the chunk's start and report it), or
+    // decoding threw.
     return failed(e);
   }
-  const edges = new Edges();
-  let last: number;
-  try {
-    last = writeLines(batch, reg, session, sink, edges, task.first, task.t0, env.allEvents);
-  } catch (e) {
-    return failed(e);
-  }
-  if (last < 0) {
+  if (lines.tracked) {
     result.status = "tracker";
     return result;
   }
+  const last = lines.no;
   result.orphans = edges.orphans;
   result.requestKeys = edges.requestKeys;
   result.maxPending = edges.maxPending;

@@ -4,9 +4,8 @@
  * @internal @private
  * @module
  */
-import type { CaptureRecord } from "../record.ts";
 import { CaptureSyntaxError } from "./capture_syntax_error.ts";
-import type { ContainerParser, ParseContext } from "./_packet_record.ts";
+import type { ContainerParser, ParseContext, RecordSink } from "./_packet_record.ts";
 import { parseJsonLine } from "./jsonl.ts";
 
 const decoder = new TextDecoder();
@@ -23,7 +22,7 @@ export class JsonlParser implements ContainerParser {
     this.#ctx = ctx;
   }
 
-  parse(buf: Uint8Array, base: number, out: CaptureRecord[]): number {
+  parse(buf: Uint8Array, base: number, out: RecordSink): number {
     let pos = 0;
     while (true) {
       const nl = buf.indexOf(10, pos);
@@ -35,7 +34,7 @@ export class JsonlParser implements ContainerParser {
     return pos;
   }
 
-  #one(bytes: Uint8Array, offset: number, out: CaptureRecord[]): void {
+  #one(bytes: Uint8Array, offset: number, out: RecordSink): void {
     this.#line++;
     const text = decoder.decode(bytes).trim();
     if (text === "") return;
@@ -58,7 +57,7 @@ export class JsonlParser implements ContainerParser {
     }
   }
 
-  end(buf: Uint8Array, base: number, out: CaptureRecord[]): void {
+  end(buf: Uint8Array, base: number, out: RecordSink): void {
     if (buf.length > 0) this.#one(buf, base, out);
   }
 }

@@ -23,6 +23,15 @@ import {
 /** Largest captured length accepted in one packet (262144 × 4), as Wireshark's limit. */
 export const MAX_CAPTURED_LENGTH = 262144 * 4;
 
+/**
+ * Where a parser puts the records it reads: an array, or anything else that takes them one by one
+ * (`vioscope decode`'s workers write each record's line as it comes).
+ */
+export interface RecordSink {
+  /** Takes one record. */
+  push(record: CaptureRecord): unknown;
+}
+
 /** What every parser shares: names, options and the live info. */
 export interface ParseContext {
   uri: string | undefined;
@@ -135,11 +144,11 @@ export interface ContainerParser {
    * Parses every complete unit in `buf`, pushing records to `out`.
    * @returns Bytes consumed; `need` then tells how many bytes (from the new start) the next unit needs.
    */
-  parse(buf: Uint8Array, base: number, out: CaptureRecord[]): number;
+  parse(buf: Uint8Array, base: number, out: RecordSink): number;
   /** Bytes needed from the current start before parsing can progress (≥ 1). */
   need: number;
   /** True when the parser waits for a newline rather than a byte count (JSON Lines). */
   wantsNewline: boolean;
   /** End of input with `buf` unconsumed: push what is complete, or throw the truncation error. */
-  end(buf: Uint8Array, base: number, out: CaptureRecord[]): void;
+  end(buf: Uint8Array, base: number, out: RecordSink): void;
 }

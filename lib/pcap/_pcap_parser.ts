@@ -4,7 +4,6 @@
  * @internal @private
  * @module
  */
-import type { CaptureRecord } from "../record.ts";
 import {
   captureError,
   type ContainerParser,
@@ -13,6 +12,7 @@ import {
   MAX_CAPTURED_LENGTH,
   packetRecord,
   type ParseContext,
+  type RecordSink,
 } from "./_packet_record.ts";
 
 const FILE_HEADER = 24;
@@ -35,7 +35,7 @@ export class PcapParser implements ContainerParser {
     this.#ctx = ctx;
   }
 
-  parse(buf: Uint8Array, base: number, out: CaptureRecord[]): number {
+  parse(buf: Uint8Array, base: number, out: RecordSink): number {
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     let pos = 0;
     const n = buf.length;

@@ -6,7 +6,6 @@
  * @internal @private
  * @module
  */
-import type { CaptureRecord } from "../record.ts";
 import type { InterfaceInfo } from "./capture_info.ts";
 import {
   captureError,
@@ -16,6 +15,7 @@ import {
   MAX_CAPTURED_LENGTH,
   packetRecord,
   type ParseContext,
+  type RecordSink,
 } from "./_packet_record.ts";
 
 const SHB = 0x0a0d0d0a;
@@ -97,7 +97,7 @@ export class PcapngParser implements ContainerParser {
     this.#ctx = ctx;
   }
 
-  parse(buf: Uint8Array, base: number, out: CaptureRecord[]): number {
+  parse(buf: Uint8Array, base: number, out: RecordSink): number {
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const n = buf.length;
     const ctx = this.#ctx;
@@ -254,7 +254,7 @@ export class PcapngParser implements ContainerParser {
     len: number,
     type: number,
     base: number,
-    out: CaptureRecord[],
+    out: RecordSink,
   ): void {
     const le = this.#le;
     const ctx = this.#ctx;
@@ -306,7 +306,7 @@ export class PcapngParser implements ContainerParser {
     pos: number,
     len: number,
     base: number,
-    out: CaptureRecord[],
+    out: RecordSink,
   ): void {
     const iface = this.#ifaces[0];
     if (iface === undefined) {

@@ -6,7 +6,8 @@
  */
 import type { CaptureRecord, ProtocolTag } from "../record.ts";
 import type { CaptureInfo } from "./capture_info.ts";
-import { captureError, type ContainerParser, type ParseContext } from "./_packet_record.ts";
+import { captureError, type ContainerParser, type ParseContext, type RecordSink } from "./_packet_record.ts";
+export type { RecordSink } from "./_packet_record.ts";
 import { JsonlParser } from "./_jsonl_parser.ts";
 import { PcapParser } from "./_pcap_parser.ts";
 import { PcapngParser } from "./_pcapng_parser.ts";
@@ -154,14 +155,15 @@ function detect(
  * ```
  *
  * @param bytes The capture.
- * @param out Receives the records (every complete one, also when the bytes are damaged).
+ * @param out Receives the records (every complete one, also when the bytes are damaged): an array,
+ *   or a {@linkcode RecordSink} that handles each record as it is read.
  * @param options Name and `decodeAs` table.
  * @returns Container facts.
  * @throws {CaptureSyntaxError} After pushing every complete record, when the bytes are damaged.
  */
 export function readCaptureBytes(
   bytes: Uint8Array,
-  out: CaptureRecord[],
+  out: RecordSink,
   options: ReadCaptureOptions = {},
 ): CaptureInfo {
   const info: CaptureInfo = {

@@ -1,6 +1,7 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import fc from "fast-check";
-import { CaptureSyntaxError } from "../../../lib/pcap/mod.ts";
+import { CaptureSyntaxError, readCaptureBytes } from "../../../lib/pcap/mod.ts";
+import type { CaptureRecord } from "../../../lib/record.ts";
 import { essentials } from "./_arbitrary.ts";
 import {
   cat,
@@ -158,3 +159,24 @@ Deno.test("CaptureReader error names the JSON Lines line", async () => {
   equal(error.offset, 22);
   equal(error.message, 'Cannot read "x.jsonl": line 2: "hex" must be an even number of hex digits');
 });
+
+for (const [name, parts] of FILES) {
+  Deno.test(`readCaptureBytes hands a record sink the reader's records, one by one, up to the damage (${name})`, async () => {
+    const bytes = cat(...parts.map((p) => p[0]));
+    for (let len = 0; len <= bytes.length; len += 7) {
+      const prefix = bytes.subarray(0, len);
+      const { records, error } = await readAll(prefix);
+      // A sink that is no array: it sees each record as it is read (as decode's workers use it).
+      const seen: CaptureRecord[] = [];
+      let sinkError: unknown;
+      try {
+        readCaptureBytes(prefix, { push: (r: CaptureRecord) => seen.push(r) });
+      } catch (e) {
+        sinkError = e;
+      }
+      deepEqual(seen.map((r) => essentials(r)), records.map((r) => essentials(r)), `prefix ${len}`);
+      equal(sinkError === undefined, error === undefined, `prefix ${len}: ${error} / ${sinkError}`);
+      if (sinkError !== undefined) ok(sinkError instanceof CaptureSyntaxError, String(sinkError));
+    }
+  });
+}
