@@ -240,15 +240,15 @@ class ChunkLines {
     this.#allEvents = allEvents;
   }
 
-  push(r: CaptureRecord): number {
-    if (this.tracked || (r.annotation !== undefined && !this.#allEvents)) return 0;
+  push(r: CaptureRecord): void {
+    if (this.tracked || (r.annotation !== undefined && !this.#allEvents)) return;
     if (r.protocol !== this.#protocol) {
       this.#protocol = r.protocol;
       this.#trackedProtocol = r.protocol !== undefined && !!this.#reg.get(r.protocol)?.spec.tracker;
     }
     if (this.#trackedProtocol) {
       this.tracked = true;
-      return 0;
+      return;
     }
     const no = ++this.no;
     const sink = this.#sink;
@@ -257,7 +257,6 @@ class ChunkLines {
     recordLineTo(sink, session, no, r, this.#t0);
     const step = this.#step;
     if (session.lastPairing(step) !== undefined) this.#edges.note(step, session, no, start, sink.off, r);
-    return 0;
   }
 }
 
@@ -301,7 +300,6 @@ export function decodeChunk(task: ChunkTask, env: ChunkEnv): ChunkResult {
     result.status = "tracker";
     return result;
   }
-  const last = lines.no;
   result.orphans = edges.orphans;
   result.requestKeys = edges.requestKeys;
   result.maxPending = edges.maxPending;
@@ -310,7 +308,7 @@ export function decodeChunk(task: ChunkTask, env: ChunkEnv): ChunkResult {
     const p = pending[i]!;
     result.pending.push({ protocol: p.protocol, key: p.key, record: detached(p.record) });
   }
-  result.numbered = last - (task.first - 1);
+  result.numbered = lines.no - (task.first - 1);
   result.out = sink.buf.buffer as ArrayBuffer;
   result.outLength = sink.off;
   return result;

@@ -3,19 +3,14 @@ import { CaptureReader, createCaptureWriter } from "../../../lib/pcap/mod.ts";
 import { type CaptureRecord, makeRecord } from "../../../lib/record.ts";
 import { annotationRecord } from "../../../lib/trace/mod.ts";
 import { type CaptureChunk, captureChunks, type CaptureRest } from "../../../lib/pcap/_capture_chunks.ts";
+import { cat } from "./_build.ts";
 
 async function capture(records: CaptureRecord[], format: "pcap" | "pcapng"): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   const w = createCaptureWriter(new WritableStream({ write: (c) => void parts.push(c.slice()) }), { format });
   for (const r of records) await w.write(r);
   await w.close();
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return cat(...parts);
 }
 
 /** A byte source that hands out at most `step` bytes per read. */
