@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
 import type { DecodeSessionOptions } from "../lib/codec/mod.ts";
 import type { ProtocolTag } from "../lib/record.ts";
 import { UserError } from "./_io.ts";
@@ -23,19 +23,20 @@ export interface CodecOptionValues {
  * @returns The same command.
  */
 export function addCodecOptions(cmd: Command): Command {
+  // Options made by the command (`createOption`): this module loads without commander, for
+  // `vioscope decode FILE`'s quick start (`_decode_plain.ts`).
   return cmd
     .addOption(
-      new Option("--vmsg-dialect <dialect>", "virtio-msg header dialect (latest = rfc3)")
+      cmd.createOption("--vmsg-dialect <dialect>", "virtio-msg header dialect (latest = rfc3)")
         .choices(["rfc3", "latest", "rfc2"]).default("rfc3"),
     )
     .addOption(
-      new Option("--vmsg-ffa-version <variant>", "virtio-msg FF-A bus VERSION message variant")
+      cmd.createOption("--vmsg-ffa-version <variant>", "virtio-msg FF-A bus VERSION message variant")
         .choices(["v2025", "v2026", "v2026-proto"]).default("v2025"),
     )
     .addOption(
-      new Option("--viommu-dialect <dialect>", "virtio-iommu dialect").choices(["current", "v0.7"]).default(
-        "current",
-      ),
+      cmd.createOption("--viommu-dialect <dialect>", "virtio-iommu dialect").choices(["current", "v0.7"])
+        .default("current"),
     )
     .option(
       "--rpmb-emmc",

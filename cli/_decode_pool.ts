@@ -6,7 +6,7 @@
  * @internal @private
  * @module
  */
-import { type ChunkEnv, type ChunkResult, type ChunkTask, emptyResult } from "./_decode_chunk.ts";
+import { type ChunkEnv, type ChunkResult, type ChunkTask, emptyResult } from "./_decode_messages.ts";
 import type { DecodeWorkerMessage } from "./_decode_worker.ts";
 import { DECODE_WORKER_URL, prestartFailure, takePrestartedWorkers } from "./_parallel_input.ts";
 

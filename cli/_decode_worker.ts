@@ -10,7 +10,8 @@
  * @internal @private
  * @module
  */
-import { type ChunkEnv, type ChunkResult, type ChunkTask, decodeChunk } from "./_decode_chunk.ts";
+import { decodeChunk } from "./_decode_chunk.ts";
+import type { ChunkEnv, ChunkResult, ChunkTask } from "./_decode_messages.ts";
 
 /** A message to the worker. */
 export type DecodeWorkerMessage = { type: "init"; env: ChunkEnv } | { type: "task"; task: ChunkTask };

@@ -162,3 +162,24 @@ export function warn(message: string): void {
 
 /** The exit code a command asks for when it finishes normally (1 = differences or divergences found). */
 export const exitStatus: { code: number } = { code: 0 };
+
+/**
+ * Prints an error as one line (never a stack trace, unless `VIOSCOPE_DEBUG` is set) and picks the
+ * exit code: the `UserError`'s own, else 2. (Commander's errors are handled by `cli/program.ts`.)
+ * @param e What was thrown.
+ * @returns Exit code.
+ */
+export function reportError(e: unknown): number {
+  if (e instanceof UserError) {
+    warn(`error: ${e.message}`);
+    return e.exitCode;
+  }
+  if (e instanceof SyntaxError || e instanceof RangeError || e instanceof TypeError) {
+    warn(`error: ${e.message}`);
+    if (Deno.env.get("VIOSCOPE_DEBUG")) warn(String(e.stack));
+    return 2;
+  }
+  warn(`internal error: ${e instanceof Error ? e.message : String(e)}`);
+  if (Deno.env.get("VIOSCOPE_DEBUG")) warn(String(e instanceof Error ? e.stack : e));
+  return 2;
+}

@@ -25,14 +25,14 @@
  * @internal @private
  * @module
  */
-import { DecodeSession, type DecodeSessionOptions, type Registry } from "../lib/codec/mod.ts";
+import type { DecodeSession, DecodeSessionOptions } from "../lib/codec/mod.ts";
 import { ByteSink } from "../lib/format.ts";
 import { readCaptureBytes } from "../lib/pcap/mod.ts";
 import type { CaptureRecord, ProtocolTag } from "../lib/record.ts";
 import { type CaptureChunk, captureChunks, type CaptureRest } from "../lib/pcap/_capture_chunks.ts";
-import type { ChunkResult } from "./_decode_chunk.ts";
+import type { ChunkResult } from "./_decode_messages.ts";
 import { DecodePool } from "./_decode_pool.ts";
-import { type InputOptions, readInput } from "./_input.ts";
+import type { InputOptions } from "./_input.ts";
 import { envNumber, PARALLEL_CHUNK_BYTES } from "./_parallel_input.ts";
 import { isBrokenPipe, warn } from "./_io.ts";
 import { recordLineTo } from "./_summary_line.ts";
@@ -43,14 +43,14 @@ export interface ParallelDecodeOptions {
   path: string;
   /** Worker threads (≥ 1). */
   threads: number;
-  /** The registry of the main session. */
-  registry: Registry;
   /** Dialects and protocol options (from `sessionOptions`). */
   session: Pick<DecodeSessionOptions, "dialects" | "options">;
   /** Input options, for the capture reader (`decodeAs`). */
   input: InputOptions;
   /** `--all-events`. */
   allEvents: boolean;
+  /** Started by `_decode_plain.ts`, without the option parser (said in the stats line). */
+  quickStart?: boolean;
 }
 
 /** Standard output through one writer, with a byte buffer for the lines made on this thread. */
@@ -121,7 +121,8 @@ interface Stats {
 
 /** The run's state on the main thread. */
 class Merger {
-  readonly session: DecodeSession;
+  session!: DecodeSession;
+  #loading: Promise<void> | undefined;
   readonly out: Output = new Output();
   readonly stats: Stats = { chunks: 0, workers: 0, main: 0, replaced: 0, rest: undefined };
   /** Records numbered so far. */
@@ -131,12 +132,19 @@ class Merger {
 
   constructor(o: ParallelDecodeOptions) {
     this.#o = o;
-    this.session = new DecodeSession(o.registry, {
-      ...o.session,
-      tree: false,
-      pairing: "needed",
-      summaries: false,
-    });
+  }
+
+  /** Loads the codecs and makes the session (after the first chunks went out: the workers need not wait). */
+  load(): Promise<void> {
+    return this.#loading ??= (async () => {
+      const { DecodeSession, defaultRegistry } = await import("../lib/codec/mod.ts");
+      this.session = new DecodeSession(defaultRegistry(), {
+        ...this.#o.session,
+        tree: false,
+        pairing: "needed",
+        summaries: false,
+      });
+    })();
   }
 
   /** Writes one record's line as the sequential path does (numbering it, unless it is skipped). */
@@ -193,6 +201,8 @@ class Merger {
   /** Reads the file with the capture reader, decoding every record from byte `from` on. */
   async rest(from: number): Promise<void> {
     this.stats.rest = from;
+    await this.load();
+    const { readInput } = await import("./_input.ts");
     const { batches } = await readInput(this.#o.path, this.#o.input);
     for await (const batch of batches) {
       for (const r of batch) {
@@ -205,14 +215,34 @@ class Merger {
   }
 }
 
+/** Stops the reader at the first record that gets a number (see {@linkcode firstTimestamp}). */
+class FirstNumbered {
+  static readonly found: unique symbol = Symbol("found");
+  t: bigint | undefined;
+  constructor(readonly allEvents: boolean) {}
+  push(r: CaptureRecord): void {
+    if (r.annotation !== undefined && !this.allEvents) return;
+    this.t = r.timestampNs;
+    throw FirstNumbered.found;
+  }
+}
+
 /**
- * The timestamp of the first record of a chunk that gets a number, found with the capture reader.
+ * The timestamp of the first record of a chunk that gets a number, found with the capture reader
+ * (which reads no further).
  * @returns The timestamp, undefined when the chunk numbers no record, or null when it cannot be parsed.
  */
 function firstTimestamp(c: CaptureChunk, o: ParallelDecodeOptions): bigint | undefined | null {
-  const { records, damaged } = chunkRecords(c.buffer, c.length, o);
-  for (const r of records) if (r.annotation === undefined || o.allEvents) return r.timestampNs;
-  return damaged ? null : undefined;
+  const first = new FirstNumbered(o.allEvents);
+  try {
+    readCaptureBytes(new Uint8Array(c.buffer, 0, c.length), first, {
+      uri: o.path,
+      ...(o.input.decodeAs ? { decodeAs: o.input.decodeAs } : {}),
+    });
+    return undefined;
+  } catch (e) {
+    return e === FirstNumbered.found ? first.t! : null;
+  }
 }
 
 /**
@@ -275,7 +305,8 @@ export async function decodeInParallel(o: ParallelDecodeOptions): Promise<void> 
       const st = m.stats;
       warn(
         `parallel decode: ${st.chunks} chunks, ${st.workers} merged from workers, ${st.main} decoded on the main thread, ` +
-          `${st.replaced} lines replaced${st.rest === undefined ? "" : `, read again from byte ${st.rest}`}`,
+          `${st.replaced} lines replaced${st.rest === undefined ? "" : `, read again from byte ${st.rest}`}` +
+          (o.quickStart ? " (quick start)" : ""),
       );
     }
   }
@@ -366,6 +397,7 @@ async function run(
     if (p === undefined) return restFrom;
     queued -= p.numbered;
     if (p.result === undefined) continue;
+    await m.load();
     const res = await p.result;
     if (res.status === "error") return p.offset;
     if (!(await m.merge(p, res))) {

@@ -133,8 +133,9 @@ export async function prestartCount(args: readonly string[]): Promise<number> {
  * `vioscope decode` decides, and takes the workers with {@linkcode takePrestartedWorkers} or stops
  * them with {@linkcode stopPrestartedWorkers}.
  * @param args The command-line arguments.
+ * @returns Workers started.
  */
-export async function prestartDecodeWorkers(args: readonly string[]): Promise<void> {
+export async function prestartDecodeWorkers(args: readonly string[]): Promise<number> {
   const threads = await prestartCount(args);
   try {
     for (let i = 0; i < threads; i++) {
@@ -149,6 +150,29 @@ export async function prestartDecodeWorkers(args: readonly string[]): Promise<vo
   } catch {
     stopPrestartedWorkers(); // the pool will say why, or decode in order
   }
+  return prestarted.length;
+}
+
+/**
+ * The file of a plain `vioscope decode FILE` command line — one file argument and at most
+ * `--threads N` (or `--threads=N`), in any order — else undefined. With its workers started early,
+ * such a command needs no option parser: `cli/main.ts` hands it to `_decode_plain.ts`.
+ * @param args The command-line arguments.
+ * @returns The file, or undefined.
+ */
+export function plainDecodeFile(args: readonly string[]): string | undefined {
+  if (args[0] !== "decode") return undefined;
+  let file: string | undefined;
+  for (let i = 1; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--threads") {
+      if (i + 1 >= args.length) return undefined;
+      i++;
+    } else if (a.startsWith("--threads=")) continue;
+    else if (a.startsWith("-") || file !== undefined) return undefined;
+    else file = a;
+  }
+  return file;
 }
 
 /** Options with which `vioscope decode` does not decode in parallel. */

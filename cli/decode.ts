@@ -118,7 +118,6 @@ async function runDecode(file: string, o: DecodeOptions): Promise<void> {
     await decodeInParallel({
       path: file,
       threads,
-      registry,
       session: codecOptions,
       input,
       allEvents: !!o.allEvents,

@@ -9,7 +9,7 @@
  */
 import { Command, CommanderError } from "commander";
 import denoJson from "../deno.json" with { type: "json" };
-import { exitStatus, UserError, warn } from "./_io.ts";
+import { exitStatus, reportError as reportAnyError } from "./_io.ts";
 import { infoCommand } from "./info.ts";
 import { convertCommand } from "./convert.ts";
 import { demoCommand } from "./demo.ts";
@@ -83,25 +83,13 @@ export async function main(args: string[]): Promise<number> {
 }
 
 /**
- * Prints an error as one line and picks the exit code.
+ * Prints an error as one line and picks the exit code (see `reportError` in `_io.ts`); commander's
+ * own errors were already printed.
  * @param e What was thrown.
  * @returns Exit code.
  */
 export function reportError(e: unknown): number {
-  if (e instanceof CommanderError) {
-    // Help and version exit with code 0; usage errors were already printed by commander.
-    return e.exitCode === 0 ? 0 : 2;
-  }
-  if (e instanceof UserError) {
-    warn(`error: ${e.message}`);
-    return e.exitCode;
-  }
-  if (e instanceof SyntaxError || e instanceof RangeError || e instanceof TypeError) {
-    warn(`error: ${e.message}`);
-    if (Deno.env.get("VIOSCOPE_DEBUG")) warn(String(e.stack));
-    return 2;
-  }
-  warn(`internal error: ${e instanceof Error ? e.message : String(e)}`);
-  if (Deno.env.get("VIOSCOPE_DEBUG")) warn(String(e instanceof Error ? e.stack : e));
-  return 2;
+  // Help and version exit with code 0; usage errors were already printed by commander.
+  if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+  return reportAnyError(e);
 }

@@ -1,8 +1,12 @@
-import { equal, match, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { createCaptureWriter } from "../../lib/pcap/mod.ts";
 import type { CaptureRecord } from "../../lib/record.ts";
 import { mixedRecord } from "../../bench/_mixed.ts";
-import { prestartCount } from "../../cli/_parallel_input.ts";
+import { plainDecodeFile, prestartCount } from "../../cli/_parallel_input.ts";
+import { PLAIN_DECODE_VALUES, plainDecodeOptions } from "../../cli/_decode_plain.ts";
+import { decodeCommand } from "../../cli/decode.ts";
+import { sessionOptions } from "../../cli/_codec_options.ts";
+import { inputOptions } from "../../cli/_input.ts";
 
 const MAIN = new URL("../../cli/main.ts", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -30,14 +34,22 @@ interface Stats {
   main: number;
   replaced: number;
   rest: boolean;
+  /** Started without the option parser (`_decode_plain.ts`). */
+  quick: boolean;
 }
 
 function statsOf(err: string): Stats | undefined {
   const m =
-    /parallel decode: \d+ chunks, (\d+) merged from workers, (\d+) decoded on the main thread, (\d+) lines replaced(, read again)?/
+    /parallel decode: \d+ chunks, (\d+) merged from workers, (\d+) decoded on the main thread, (\d+) lines replaced(, read again from byte \d+)?( \(quick start\))?$/m
       .exec(err);
   if (!m) return undefined;
-  return { workers: Number(m[1]), main: Number(m[2]), replaced: Number(m[3]), rest: m[4] !== undefined };
+  return {
+    workers: Number(m[1]),
+    main: Number(m[2]),
+    replaced: Number(m[3]),
+    rest: m[4] !== undefined,
+    quick: m[5] !== undefined,
+  };
 }
 
 /**
@@ -53,6 +65,8 @@ async function sameBothWays(file: string, chunk: number, args: string[] = []): P
   });
   const stats = statsOf(par.err);
   ok(stats, `the parallel path ran for ${file}: ${par.err}`);
+  // `decode --threads 2 FILE` needs no option parser (cli/_decode_plain.ts); with options it does.
+  equal(stats.quick, args.length === 0, `quick start for ${args.join(" ") || "no options"}`);
   const err = par.err.split("\n").filter((l) => !l.includes("parallel decode:")).join("\n");
   equal(par.code, seq.code, `${file} (chunk ${chunk}): exit status`);
   equal(err, seq.err, `${file} (chunk ${chunk}): standard error`);
@@ -277,5 +291,50 @@ Deno.test("decode workers start early only for a summary-line decode of a large 
   } finally {
     Deno.env.delete("VIOSCOPE_PARALLEL_MIN");
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a plain decode FILE command line is recognised, and nothing else is", () => {
+  equal(plainDecodeFile(["decode", "a.pcapng"]), "a.pcapng");
+  equal(plainDecodeFile(["decode", "--threads", "3", "a.pcapng"]), "a.pcapng");
+  equal(plainDecodeFile(["decode", "a.pcapng", "--threads", "3"]), "a.pcapng");
+  equal(plainDecodeFile(["decode", "--threads=4", "a.pcapng"]), "a.pcapng");
+  equal(
+    plainDecodeFile(["decode", "a.pcapng", "--threads"]),
+    undefined,
+    "a missing value is commander's to report",
+  );
+  equal(plainDecodeFile(["decode"]), undefined);
+  equal(plainDecodeFile(["decode", "a.pcapng", "b.pcapng"]), undefined);
+  equal(plainDecodeFile(["decode", "--all-events", "a.pcapng"]), undefined);
+  equal(plainDecodeFile(["decode", "-V", "a.pcapng"]), undefined);
+  equal(plainDecodeFile(["decode", "--", "a.pcapng"]), undefined);
+  equal(plainDecodeFile(["decode", "-"]), undefined);
+  equal(plainDecodeFile(["info", "a.pcapng"]), undefined);
+});
+
+Deno.test("a plain decode FILE runs with exactly the options the decode command gives it", async () => {
+  const lines: [string[], string][] = [
+    [["a.pcapng"], "auto"],
+    [["--threads", "3", "a.pcapng"], "3"],
+    [["a.pcapng", "--threads=5"], "5"],
+  ];
+  for (const [args, threads] of lines) {
+    let values: Record<string, unknown> | undefined;
+    let file: string | undefined;
+    const cmd = decodeCommand().exitOverride().action((f: string, o: Record<string, unknown>) => {
+      file = f;
+      values = o;
+    });
+    await cmd.parseAsync(args, { from: "user" });
+    // Every value the command has, nothing more: a new option with a default must be added here.
+    deepEqual(values, { ...PLAIN_DECODE_VALUES, threads }, args.join(" "));
+    equal(file, "a.pcapng");
+    // What `vioscope decode` hands the parallel decode (cli/decode.ts), from those values.
+    const o = values as typeof PLAIN_DECODE_VALUES;
+    const plain = await plainDecodeOptions(file!, 2);
+    deepEqual(plain.session, await sessionOptions(o));
+    deepEqual(plain.input, inputOptions(o));
+    equal(plain.allEvents, false);
   }
 });
