@@ -96,7 +96,8 @@ function setOf(m: Map<ProtocolTag, Set<string>>, p: ProtocolTag): Set<string> {
  * and the heap learned to allocate them in the old generation.)
  */
 class ChunkLines {
-  readonly #reg: Registry;
+  /** The protocols with a stream tracker. */
+  readonly #tracked: ProtocolTag[];
   readonly #session: DecodeSession;
   readonly #sink: ByteSink;
   readonly #edges: Edges;
@@ -126,7 +127,7 @@ class ChunkLines {
     t0: bigint,
     allEvents: boolean,
   ) {
-    this.#reg = reg;
+    this.#tracked = reg.codecs().filter((c) => c.spec.tracker).map((c) => c.tag);
     this.#session = session;
     this.#sink = sink;
     this.#edges = edges;
@@ -139,7 +140,7 @@ class ChunkLines {
     if (this.tracked || (r.annotation !== undefined && !this.#allEvents)) return;
     if (r.protocol !== this.#protocol) {
       this.#protocol = r.protocol;
-      this.#trackedProtocol = r.protocol !== undefined && !!this.#reg.get(r.protocol)?.spec.tracker;
+      this.#trackedProtocol = r.protocol !== undefined && this.#tracked.includes(r.protocol);
     }
     if (this.#trackedProtocol) {
       this.tracked = true;

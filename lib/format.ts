@@ -117,6 +117,9 @@ interface ChannelEntry {
   bytes: Uint8Array;
   /** The direction, protocol and channel columns, by sender (driver, device, other) and protocol. */
   tails: Map<string | undefined, Uint8Array>[];
+  /** The last protocol and columns asked for, by sender (a channel mostly carries one protocol). */
+  lastProtocol: (string | undefined)[];
+  lastTail: (Uint8Array | undefined)[];
 }
 /** The most recent channels (captures alternate between a few), compared field by field. */
 const CHANNELS: ChannelEntry[] = [];
@@ -134,7 +137,7 @@ function channelEntry(ch: Channel): ChannelEntry {
   }
   const text = channelText(ch);
   const column = text.padEnd(10);
-  const entry = {
+  const entry: ChannelEntry = {
     bus: ch.bus,
     device: ch.device,
     src: ch.src,
@@ -144,6 +147,8 @@ function channelEntry(ch: Channel): ChannelEntry {
     column,
     bytes: ENC.encode(column),
     tails: [new Map(), new Map(), new Map()],
+    lastProtocol: [undefined, undefined, undefined],
+    lastTail: [undefined, undefined, undefined],
   };
   if (CHANNELS.length < 8) CHANNELS.push(entry);
   else CHANNELS[nextChannel++ & 7] = entry;
@@ -198,7 +203,10 @@ function putSummaryPrefix(out: Uint8Array, off: number, no: number, r: CaptureRe
 
 /** The columns after the time (direction, protocol, channel, each followed by a space) as bytes. */
 function columnsTail(c: ChannelEntry, sender: string, protocol: string | undefined): Uint8Array {
-  const byProto = c.tails[sender === "driver" ? 0 : sender === "device" ? 1 : 2]!;
+  const i = sender === "driver" ? 0 : sender === "device" ? 1 : 2;
+  const last = c.lastTail[i];
+  if (last !== undefined && c.lastProtocol[i] === protocol) return last;
+  const byProto = c.tails[i]!;
   let b = byProto.get(protocol);
   if (b === undefined) {
     const dir = sender === "driver" || sender === "device"
@@ -216,6 +224,8 @@ function columnsTail(c: ChannelEntry, sender: string, protocol: string | undefin
     if (byProto.size >= 64) byProto.clear();
     byProto.set(protocol, b);
   }
+  c.lastProtocol[i] = protocol;
+  c.lastTail[i] = b;
   return b;
 }
 

@@ -200,10 +200,16 @@ export class DecodeSession {
     if (!tag) return false;
     let line = this.#line;
     if (tag !== this.#lineTag) {
-      let l = this.#lines.get(tag);
-      if (l === undefined) this.#lines.set(tag, l = this.#lineState(tag));
+      // A handful of protocols, switching often (mixed captures): a search of a short array.
+      const i = this.#lineTags.indexOf(tag);
+      if (i >= 0) line = this.#lineStates[i]!;
+      else {
+        line = this.#lineState(tag);
+        this.#lineTags.push(tag);
+        this.#lineStates.push(line);
+      }
       this.#lineTag = tag;
-      this.#line = line = l;
+      this.#line = line;
     }
     if (line === null) return false;
     const { codec, ctx } = line;
@@ -231,7 +237,8 @@ export class DecodeSession {
   }
 
   /** Per protocol: what `summaryLine` needs, or null when the protocol never takes the line path. */
-  #lines = new Map<ProtocolTag, LineState | null>();
+  #lineTags: ProtocolTag[] = [];
+  #lineStates: (LineState | null)[] = [];
   /** The protocol of the last `summaryLine` call and its entry (captures run in streaks). */
   #lineTag: ProtocolTag | undefined;
   #line: LineState | null = null;

@@ -1833,6 +1833,27 @@ const CLOSE = lit("]");
 const RESP2_LEADS = new Map<number, Lit>();
 const REQ2_LEADS = new Map<number, Map<number, Lit>>();
 const resp2Lead = (ids: number) => `${RESP2} rsp${idsText(ids)} [virtio-msg `;
+/**
+ * The last lead of each kind and the words that made it: frames repeat them, and the words are
+ * often beyond 2^31, which makes a Map lookup box them first.
+ */
+const LAST_LEAD = { respIds: -1, resp: NIL, reqIds: -1, reqUuid: -1, req: NIL };
+function lead(resp: boolean, ids: number, uuid: number): Lit {
+  const last = LAST_LEAD;
+  if (resp) {
+    if (ids !== last.respIds) {
+      last.resp = cachedLit(RESP2_LEADS, ids, resp2Lead);
+      last.respIds = ids;
+    }
+    return last.resp;
+  }
+  if (ids !== last.reqIds || uuid !== last.reqUuid) {
+    last.req = req2Lead(ids, uuid);
+    last.reqIds = ids;
+    last.reqUuid = uuid;
+  }
+  return last.req;
+}
 function req2Lead(ids: number, uuid: number): Lit {
   let byUuid = REQ2_LEADS.get(ids);
   if (byUuid === undefined) {
@@ -1840,6 +1861,22 @@ function req2Lead(ids: number, uuid: number): Lit {
     REQ2_LEADS.set(ids, byUuid = new Map());
   }
   return cachedLit(byUuid, uuid, (u) => `${REQ2}${idsText(ids)} uuid${uuidEqText(u)} [virtio-msg `);
+}
+
+/**
+ * The virtio-msg codec of a registry, remembered for the last registry that had one (one lookup per
+ * registry, not per frame; registries only grow).
+ */
+let lastRegistry: RegistryLike | undefined;
+let lastVmsg: ReturnType<RegistryLike["get"]>;
+function vmsgOf(registry: RegistryLike): ReturnType<RegistryLike["get"]> {
+  if (registry === lastRegistry) return lastVmsg;
+  const vmsg = registry.get("virtio-msg");
+  if (vmsg !== undefined) {
+    lastRegistry = registry;
+    lastVmsg = vmsg;
+  }
+  return vmsg;
 }
 
 /** The context of the nested message, one per depth, filled in again for every frame (no allocation). */
@@ -1886,7 +1923,7 @@ function summaryLine(
   else return undefined;
   // x0[63:32] and x1[63:32] zero (an SMC64 frame).
   if (le32(d, 4) !== 0 || le32(d, 12) !== 0) return undefined;
-  const vmsg = ctx.registry.get("virtio-msg");
+  const vmsg = vmsgOf(ctx.registry);
   if (!vmsg?.summaryLine) return undefined;
   let zero = true;
   for (let i = 32; i < 144; i++) {
@@ -1912,8 +1949,7 @@ function summaryLine(
   }
   // "FFA_MSG_SEND_DIRECT_REQ2 0x8001→0x8002 uuid=c66028b5-… [virtio-msg " (sender→receiver; the
   // UUID for a call only) as one cached literal, by the x1 and x2 words that make it.
-  const ids = le32(d, 8);
-  out.lit(resp ? cachedLit(RESP2_LEADS, ids, resp2Lead) : req2Lead(ids, le32(d, 16)));
+  out.lit(lead(resp, le32(d, 8), resp ? 0 : le32(d, 16)));
   const inner = innerContext(ctx, vmsg.defaultDialect);
   if (vmsg.summaryLine(d, inner, out, undefined, 32, 144) === undefined) return undefined;
   out.lit(CLOSE);
