@@ -21,6 +21,8 @@ import {
 import { recordLineTo } from "./_summary_line.ts";
 
 let registry: Registry | undefined;
+/** The protocols of the registry with a stream tracker. */
+let trackedProtocols: ProtocolTag[] = [];
 
 function detached(r: CaptureRecord): CaptureRecord {
   return { ...r, data: r.data.slice() };
@@ -119,7 +121,7 @@ class ChunkLines {
   #trackedProtocol = false;
 
   constructor(
-    reg: Registry,
+    tracked: ProtocolTag[],
     session: DecodeSession,
     sink: ByteSink,
     edges: Edges,
@@ -127,7 +129,7 @@ class ChunkLines {
     t0: bigint,
     allEvents: boolean,
   ) {
-    this.#tracked = reg.codecs().filter((c) => c.spec.tracker).map((c) => c.tag);
+    this.#tracked = tracked;
     this.#session = session;
     this.#sink = sink;
     this.#edges = edges;
@@ -164,7 +166,10 @@ class ChunkLines {
  * @returns The lines and the pairing edges.
  */
 export function decodeChunk(task: ChunkTask, env: ChunkEnv): ChunkResult {
-  registry ??= defaultRegistry();
+  if (registry === undefined) {
+    registry = defaultRegistry();
+    trackedProtocols = registry.codecs().filter((c) => c.spec.tracker).map((c) => c.tag);
+  }
   const reg = registry;
   const session = new DecodeSession(reg, {
     ...env.session,
@@ -181,7 +186,7 @@ export function decodeChunk(task: ChunkTask, env: ChunkEnv): ChunkResult {
     return result;
   };
   const edges = new Edges();
-  const lines = new ChunkLines(reg, session, sink, edges, task.first, task.t0, env.allEvents);
+  const lines = new ChunkLines(trackedProtocols, session, sink, edges, task.first, task.t0, env.allEvents);
   try {
     readCaptureBytes(new Uint8Array(task.buffer, 0, task.length), lines, {
       uri: env.uri,

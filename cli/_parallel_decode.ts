@@ -27,7 +27,7 @@
  */
 import type { DecodeSession, DecodeSessionOptions } from "../lib/codec/mod.ts";
 import { ByteSink } from "../lib/format.ts";
-import { readCaptureBytes } from "../lib/pcap/mod.ts";
+import { readCaptureBytes, type RecordSink } from "../lib/pcap/mod.ts";
 import type { CaptureRecord, ProtocolTag } from "../lib/record.ts";
 import { type CaptureChunk, captureChunks, type CaptureRest } from "../lib/pcap/_capture_chunks.ts";
 import type { ChunkResult } from "./_decode_messages.ts";
@@ -235,13 +235,9 @@ class FirstNumbered {
 function firstTimestamp(c: CaptureChunk, o: ParallelDecodeOptions): bigint | undefined | null {
   const first = new FirstNumbered(o.allEvents);
   try {
-    readCaptureBytes(new Uint8Array(c.buffer, 0, c.length), first, {
-      uri: o.path,
-      ...(o.input.decodeAs ? { decodeAs: o.input.decodeAs } : {}),
-    });
-    return undefined;
-  } catch (e) {
-    return e === FirstNumbered.found ? first.t! : null;
+    return readChunk(c.buffer, c.length, first, o) ? null : undefined;
+  } catch {
+    return first.t!;
   }
 }
 
@@ -255,14 +251,24 @@ function chunkRecords(
   o: ParallelDecodeOptions,
 ): { records: CaptureRecord[]; damaged: boolean } {
   const records: CaptureRecord[] = [];
+  return { records, damaged: readChunk(buffer, length, records, o) };
+}
+
+/**
+ * Reads a chunk's records into a sink as the sequential reader reads the file.
+ * @returns Whether the chunk is damaged after the records given.
+ * @throws What the sink throws (`FirstNumbered.found`).
+ */
+function readChunk(buffer: ArrayBuffer, length: number, sink: RecordSink, o: ParallelDecodeOptions): boolean {
   try {
-    readCaptureBytes(new Uint8Array(buffer, 0, length), records, {
+    readCaptureBytes(new Uint8Array(buffer, 0, length), sink, {
       uri: o.path,
       ...(o.input.decodeAs ? { decodeAs: o.input.decodeAs } : {}),
     });
-    return { records, damaged: false };
-  } catch {
-    return { records, damaged: true };
+    return false;
+  } catch (e) {
+    if (e === FirstNumbered.found) throw e;
+    return true;
   }
 }
 

@@ -107,25 +107,52 @@ export const DECODE_WORKER_URL: URL = new URL("./_decode_worker.ts", import.meta
  * @returns Workers to start.
  */
 export async function prestartCount(args: readonly string[]): Promise<number> {
-  if (args[0] !== "decode") return 0;
-  let value: string | undefined;
-  for (let i = 1; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === "--threads") value = args[i + 1];
-    else if (a.startsWith("--threads=")) value = a.slice(10);
-    else if (SEQUENTIAL.has(a) || /^-[a-zA-Z]*[VxcY]/.test(a)) return 0;
-  }
+  const a = scanDecodeArgs(args);
+  if (a === undefined || a.sequential) return 0;
   let threads: number;
   try {
-    threads = threadsFrom(value);
+    threads = threadsFrom(a.threads);
   } catch {
     return 0;
   }
   if (threads < 2) return 0;
-  for (let i = 1; i < args.length; i++) {
-    if (!args[i]!.startsWith("-") && await isParallelInput(args[i]!)) return threads;
-  }
+  for (const f of a.files) if (await isParallelInput(f)) return threads;
   return 0;
+}
+
+/** What {@linkcode scanDecodeArgs} finds in a `decode` command line. */
+interface DecodeArgs {
+  /** The last `--threads` value, if any. */
+  threads: string | undefined;
+  /** The arguments that are not options. */
+  files: string[];
+  /** An option that decodes in order is given. */
+  sequential: boolean;
+  /** Nothing but files and `--threads N` (or `--threads=N`), each with its value. */
+  plain: boolean;
+}
+
+/**
+ * A quick look at a command line, without the option parser: undefined unless it is `decode`.
+ * @param args The command-line arguments.
+ * @returns What it holds.
+ */
+function scanDecodeArgs(args: readonly string[]): DecodeArgs | undefined {
+  if (args[0] !== "decode") return undefined;
+  const r: DecodeArgs = { threads: undefined, files: [], sequential: false, plain: true };
+  for (let i = 1; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--threads") {
+      r.threads = args[++i];
+      if (r.threads === undefined) r.plain = false;
+    } else if (a.startsWith("--threads=")) r.threads = a.slice(10);
+    else if (!a.startsWith("-")) r.files.push(a);
+    else {
+      r.plain = false;
+      if (SEQUENTIAL.has(a) || /^-[a-zA-Z]*[VxcY]/.test(a)) r.sequential = true;
+    }
+  }
+  return r;
 }
 
 /**
@@ -161,18 +188,8 @@ export async function prestartDecodeWorkers(args: readonly string[]): Promise<nu
  * @returns The file, or undefined.
  */
 export function plainDecodeFile(args: readonly string[]): string | undefined {
-  if (args[0] !== "decode") return undefined;
-  let file: string | undefined;
-  for (let i = 1; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === "--threads") {
-      if (i + 1 >= args.length) return undefined;
-      i++;
-    } else if (a.startsWith("--threads=")) continue;
-    else if (a.startsWith("-") || file !== undefined) return undefined;
-    else file = a;
-  }
-  return file;
+  const a = scanDecodeArgs(args);
+  return a?.plain && a.files.length === 1 ? a.files[0] : undefined;
 }
 
 /** Options with which `vioscope decode` does not decode in parallel. */
