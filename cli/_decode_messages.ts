@@ -114,3 +114,14 @@ export function emptyResult(id: number, input: ArrayBuffer, out: ArrayBuffer): C
     maxPending: 0,
   };
 }
+
+/**
+ * Gives up, for this thread, V8's assumption that no ArrayBuffer is ever detached. The first
+ * transfer of a chunk's buffers (`postMessage` with a transfer list) gives it up anyway, and V8 then
+ * throws away all optimized code that relied on it: in a worker, that was about 30 functions of the
+ * line path, right after its first chunk, each optimized again later. Giving it up before any code
+ * is optimized costs nothing. (Shrinking a resizable buffer gives it up, as a transfer does.)
+ */
+export function expectDetachedBuffers(): void {
+  new ArrayBuffer(8, { maxByteLength: 8 }).resize(0);
+}

@@ -6,7 +6,13 @@
  * @internal @private
  * @module
  */
-import { type ChunkEnv, type ChunkResult, type ChunkTask, emptyResult } from "./_decode_messages.ts";
+import {
+  type ChunkEnv,
+  type ChunkResult,
+  type ChunkTask,
+  emptyResult,
+  expectDetachedBuffers,
+} from "./_decode_messages.ts";
 import type { DecodeWorkerMessage } from "./_decode_worker.ts";
 import { DECODE_WORKER_URL, prestartFailure, takePrestartedWorkers } from "./_parallel_input.ts";
 
@@ -38,6 +44,8 @@ export class DecodePool {
    */
   constructor(count: number, env: ChunkEnv, perWorker = 3) {
     this.#perWorker = perWorker;
+    // The chunks' buffers are transferred to the workers (see `expectDetachedBuffers`).
+    expectDetachedBuffers();
     // Workers `cli/main.ts` started early (already loading), then new ones.
     const early = takePrestartedWorkers(count);
     for (let i = 0; i < count; i++) {

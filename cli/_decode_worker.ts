@@ -11,7 +11,12 @@
  * @module
  */
 import { decodeChunk } from "./_decode_chunk.ts";
-import type { ChunkEnv, ChunkResult, ChunkTask } from "./_decode_messages.ts";
+import {
+  type ChunkEnv,
+  type ChunkResult,
+  type ChunkTask,
+  expectDetachedBuffers,
+} from "./_decode_messages.ts";
 
 /** A message to the worker. */
 export type DecodeWorkerMessage = { type: "init"; env: ChunkEnv } | { type: "task"; task: ChunkTask };
@@ -22,6 +27,7 @@ interface WorkerScope {
   postMessage(message: ChunkResult, transfer: Transferable[]): void;
 }
 
+expectDetachedBuffers();
 const scope = globalThis as unknown as WorkerScope;
 let env: ChunkEnv | undefined;
 

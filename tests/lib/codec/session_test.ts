@@ -1,6 +1,7 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { DecodeSession, defaultRegistry } from "../../../lib/codec/mod.ts";
+import { BytesSink, DecodeSession, defaultRegistry } from "../../../lib/codec/mod.ts";
 import { type CaptureRecord, makeRecord } from "../../../lib/record.ts";
+import { mixedRecord } from "../../../bench/_mixed.ts";
 
 function version(call: boolean, correlationId: number): CaptureRecord {
   const data = new Uint8Array(144);
@@ -41,4 +42,40 @@ Deno.test("DecodeSession pending requests can be listed, looked up, forgotten an
   s.decode(version(false, 3));
   equal(s.lastPairing()?.paired, false);
   equal(s.pendingCount, 1);
+});
+
+Deno.test("DecodeSession.pendingRecords() lists what pendingEntries() does, without decoding the requests", () => {
+  const registry = defaultRegistry();
+  const ffa = registry.get("ffa")!;
+  const decode = ffa.decode;
+  let decoded = 0;
+  // Counts the decodes of this registry's FF-A codec (an own property, removed below).
+  ffa.decode = function (...args: Parameters<typeof decode>) {
+    decoded++;
+    return decode.apply(this, args);
+  };
+  try {
+    const s = new DecodeSession(registry, { pairing: "needed", tree: false, summaries: false });
+    const sink = new BytesSink();
+    // The mixed benchmark stream up to its first FF-A call left waiting for its return.
+    const written: CaptureRecord[] = [];
+    for (let i = 0; s.pendingCount === 0 || written.length < 8; i++) {
+      const r = mixedRecord(i);
+      ok(s.summaryLine(r, sink), "written by the line path");
+      written.push(r);
+    }
+    equal(decoded, 0);
+    const listed = s.pendingRecords();
+    equal(listed.length, s.pendingCount);
+    const last = written.findLast((r) => r.protocol === "ffa" && r.kind === "request")!;
+    equal(listed.at(-1)!.record, last, "the request's own record, not a copy");
+    equal(listed.at(-1)!.protocol, "ffa");
+    equal(decoded, 0, "pendingRecords decodes nothing");
+    const entries = s.pendingEntries();
+    equal(decoded, listed.length, "pendingEntries decodes each request");
+    deepEqual(entries.map(({ protocol, key, record }) => ({ protocol, key, record })), listed);
+    ok(entries.every((e) => e.request.name.startsWith("FFA_MSG_SEND_DIRECT_REQ")), entries[0]?.request.name);
+  } finally {
+    delete (ffa as { decode?: unknown }).decode;
+  }
 });
