@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- a benchmark script reports on stdout.
 /**
  * Counts V8's deoptimizations in one `vioscope decode FILE` run (the CLI as users run it, with its
  * workers), by reason: `deno run --allow-read --allow-run bench/deopts.ts [FILE]`.
