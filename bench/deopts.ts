@@ -10,7 +10,7 @@
  * - `dependent property cell changed` (here: the first ArrayBuffer detached by a transfer);
  * - `dependent prototype chain changed`;
  * - `dependent field type constness changed`.
- * The script exits with status 1 when one of those marks code of the line path, so a change that brings
+ * The script exits with status 1 when one of those marks any code (it lists the functions), so a change that brings
  * such a wave back shows up here (see docs/benchmarks.md).
  *
  * @module
