@@ -46,7 +46,6 @@ class Edges {
   #protocol: ProtocolTag | undefined;
   #req: Set<string> = new Set();
   readonly orphans: OrphanLine[] = [];
-  readonly requestKeys: [ProtocolTag, string][] = [];
   maxPending = 0;
 
   /** Notes one record's pairing step; `start`/`end` span its line. */
@@ -67,13 +66,20 @@ class Edges {
     const key = step.key;
     if (step.response && !step.paired && !req.has(key)) this.#orphan(protocol, key, no, start, end, r);
     if (step.request) {
-      if (!req.has(key)) {
-        req.add(key);
-        this.requestKeys.push([protocol, key]);
-      }
+      req.add(key);
       const n = session.pendingCount;
       if (n > this.maxPending) this.maxPending = n;
     }
+  }
+
+  /**
+   * The keys that saw a request, per protocol. (Listed at the chunk's end, not as they came: the first
+   * push of each chunk's new array met another map than the optimized code of the loop knew.)
+   */
+  requestKeys(): [ProtocolTag, string][] {
+    const keys: [ProtocolTag, string][] = [];
+    for (const [protocol, set] of this.#requested) for (const key of set) keys.push([protocol, key]);
+    return keys;
   }
 
   #orphan(
@@ -89,6 +95,15 @@ class Edges {
     orph.add(key);
     this.orphans.push({ protocol, key, no, start, end, record: detached(r) });
   }
+}
+
+/**
+ * Whether `p` is in the short list `list` (a loop the JIT inlines: mixed captures switch protocol
+ * at almost every record, and `includes` was a builtin call each time).
+ */
+function isOneOf(p: ProtocolTag, list: readonly ProtocolTag[]): boolean {
+  for (let i = 0; i < list.length; i++) if (list[i] === p) return true;
+  return false;
 }
 
 function setOf(m: Map<ProtocolTag, Set<string>>, p: ProtocolTag): Set<string> {
@@ -148,7 +163,7 @@ class ChunkLines {
     if (this.tracked || (r.annotation !== undefined && !this.#allEvents)) return;
     if (r.protocol !== this.#protocol) {
       this.#protocol = r.protocol;
-      this.#trackedProtocol = r.protocol !== undefined && this.#tracked.includes(r.protocol);
+      this.#trackedProtocol = r.protocol !== undefined && isOneOf(r.protocol, this.#tracked);
     }
     if (this.#trackedProtocol) {
       this.tracked = true;
@@ -208,7 +223,7 @@ export function decodeChunk(task: ChunkTask, env: ChunkEnv): ChunkResult {
     return result;
   }
   result.orphans = edges.orphans;
-  result.requestKeys = edges.requestKeys;
+  result.requestKeys = edges.requestKeys();
   result.maxPending = edges.maxPending;
   const pending = session.pendingRecords();
   for (let i = 0; i < pending.length; i++) {

@@ -204,9 +204,12 @@ export class DecodeSession {
     if (!tag) return false;
     let line = this.#line;
     if (tag !== this.#lineTag) {
-      // A handful of protocols, switching often (mixed captures): a search of a short array.
-      const i = this.#lineTags.indexOf(tag);
-      if (i >= 0) line = this.#lineStates[i]!;
+      // A handful of protocols, switching often (mixed captures): a search of a short array, as a
+      // loop the JIT inlines (`indexOf` was a builtin call at almost every record).
+      const tags = this.#lineTags;
+      let i = 0;
+      while (i < tags.length && tags[i] !== tag) i++;
+      if (i < tags.length) line = this.#lineStates[i]!;
       else {
         line = this.#lineState(tag);
         this.#lineTags.push(tag);

@@ -57,8 +57,9 @@ Deno.test("ByteSink summary columns are exact at the edges of their fast paths (
   const t0 = 1_700_000_000_123_456_789n;
   const deltas = [0n, 999n, 1000n, 999_999_999n, 1_000_000_000n, 59_999_999_999n];
   // Whole seconds past 2^31 µs (integer division ends there), and the end of exact doubles.
-  for (const edge of [2_147_483_648_000n, 9_007_199_254_740_991n, 1n << 62n]) {
+  for (const edge of [2_147_483_648_000n, 9_007_199_254_740_991n, 1n << 62n, 1n << 64n]) {
     for (let k = -2001n; k <= 2001n; k += 1000n) deltas.push(edge + k);
+    deltas.push(edge - 1n, edge, edge + 1n);
   }
   const numbers = [1, 9, 10, 999_999, 1_000_000, 2 ** 31 - 1, 2 ** 31, 2 ** 32, 2 ** 40 + 7, 2 ** 53 - 1];
   for (const d of deltas) {
