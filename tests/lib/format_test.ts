@@ -81,6 +81,54 @@ Deno.test("ByteSink summary columns are exact at the edges of their fast paths (
   equal(bytesLine(7, late, t0, "").slice(0, 22), "     7 2147483.648000 ");
 });
 
+Deno.test("ByteSink number and time columns stay exact when counted up from the previous line (fast-check)", () => {
+  // The number column counts up in place from the last line and the whole seconds are kept from
+  // it: runs of consecutive numbers across digit boundaries, with jumps and repeats, and times
+  // that cross whole seconds, into one sink and into two taking turns.
+  const starts = [1, 8, 98, 998, 9_998, 99_998, 999_990, 999_998];
+  const step = fc.record({
+    jump: fc.oneof(
+      { weight: 8, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: fc.constantFrom(...starts, 0, 1_000_000, 2 ** 40) },
+      { weight: 1, arbitrary: fc.constant("repeat" as const) },
+    ),
+    dt: fc.oneof(
+      fc.bigInt({ min: 0n, max: 2_000n }),
+      fc.bigInt({ min: 0n, max: 1_500_000_000n }),
+      fc.constantFrom(999_999_999n, 1_000_000_000n),
+    ),
+    sink: fc.boolean(),
+  });
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...starts),
+      fc.array(step, { minLength: 1, maxLength: 60 }),
+      (first, steps) => {
+        const t0 = 1_700_000_000_000_000_000n;
+        const sinks = [new ByteSink(8), new ByteSink(8)];
+        const want = ["", ""];
+        let no = first - 1;
+        let ts = t0 + 99_999_000_000_000n - 3_000_000_000n; // near the widest whole seconds, 99999
+        for (const s of steps) {
+          no = s.jump === "repeat" ? no : s.jump ?? no + 1;
+          ts += s.dt;
+          const r = makeRecord(new Uint8Array(1), {
+            timestampNs: ts,
+            sender: "device",
+            channel: { device: 1 },
+          });
+          const k = s.sink ? 1 : 0;
+          sinks[k]!.summaryPrefix(no, r, t0);
+          sinks[k]!.newline();
+          want[k] += summaryLine(no, r, t0, "") + "\n";
+        }
+        for (const k of [0, 1]) equal(dec.decode(sinks[k]!.take()), want[k]);
+      },
+    ),
+    { numRuns: 3000 },
+  );
+});
+
 Deno.test("ByteSink summary lines match summaryLine on every record of the fixtures", async () => {
   let n = 0;
   for (const f of ["pcap/five_protocols.pcapng", "sim/virtio-msg-ffa.pcapng", "demo/demo.pcapng"]) {
