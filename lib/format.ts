@@ -107,11 +107,15 @@ const PROTO_BYTES: Record<string, Uint8Array> = Object.fromEntries(
 
 /** One cached channel: its text, the padded column, and the column as bytes. */
 interface ChannelEntry {
-  bus: number | undefined;
-  device: number | undefined;
-  src: number | undefined;
-  dst: number | undefined;
-  queue: number | undefined;
+  /**
+   * The channel's ids as {@linkcode idKey} gives them: numbers only (a comparison that had seen
+   * both numbers and undefined was a builtin call).
+   */
+  bus: number;
+  device: number;
+  src: number;
+  dst: number;
+  queue: number;
   text: string;
   column: string;
   bytes: Uint8Array;
@@ -125,24 +129,25 @@ interface ChannelEntry {
 const CHANNELS: ChannelEntry[] = [];
 let nextChannel = 0;
 
+/** A channel id as a number: -1 when there is none, a negative id one less (one number per id). */
+const idKey = (v: number | undefined): number => v === undefined ? -1 : v < 0 ? v - 1 : v;
+
 function channelEntry(ch: Channel): ChannelEntry {
+  // The channel's fields read once (each read of a record's channel, of a few shapes, checks its shape).
+  const src = idKey(ch.src), dst = idKey(ch.dst), device = idKey(ch.device), bus = idKey(ch.bus);
+  const queue = idKey(ch.queue);
   for (let i = 0; i < CHANNELS.length; i++) {
     const c = CHANNELS[i]!;
-    if (
-      c.src === ch.src && c.dst === ch.dst && c.device === ch.device && c.bus === ch.bus &&
-      c.queue === ch.queue
-    ) {
-      return c;
-    }
+    if (c.src === src && c.dst === dst && c.device === device && c.bus === bus && c.queue === queue) return c;
   }
   const text = channelText(ch);
   const column = text.padEnd(10);
   const entry: ChannelEntry = {
-    bus: ch.bus,
-    device: ch.device,
-    src: ch.src,
-    dst: ch.dst,
-    queue: ch.queue,
+    bus,
+    device,
+    src,
+    dst,
+    queue,
     text,
     column,
     bytes: ENC.encode(column),

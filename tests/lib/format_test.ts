@@ -195,7 +195,8 @@ Deno.test("formatChannel's cache of recent channels never returns another channe
     if (c.queue !== undefined) p.push(`q${c.queue}`);
     return p.length ? p.join("/") : "-";
   };
-  const small = fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined });
+  // Negative ids too: the cache keys an absent id as -1, and -1 itself as -2.
+  const small = fc.option(fc.integer({ min: -2, max: 3 }), { nil: undefined });
   const channel = fc.record({ bus: small, device: small, src: small, dst: small, queue: small }).map((x) => {
     const c: CaptureRecord["channel"] = {};
     for (const k of ["bus", "device", "src", "dst", "queue"] as const) if (x[k] !== undefined) c[k] = x[k];
