@@ -4,7 +4,7 @@
  * @module
  */
 import type { CaptureRecord, Channel } from "./record.ts";
-import { BytesSink, outView, putBytes, putDecimal } from "./sink.ts";
+import { BytesSink, putBytes, putDecimal } from "./sink.ts";
 
 /**
  * Channel as compact text: `bus0/dev1/0x8001→0x8002/q0`, or `-` when nothing is known.
@@ -185,88 +185,99 @@ const PREFIX_MAX = 200;
  * and its number (-1 when it holds none). The next line's number is mostly this one plus one: it
  * is counted up in place, like an odometer, instead of being written digit by digit again.
  */
-const NO_COLUMN = new Uint8Array(8);
-const NO_VIEW = new DataView(NO_COLUMN.buffer);
+const NO_COLUMN = new Uint8Array(6);
 let noColumn = -1;
 
 /** Writes the number column (right-aligned in six columns, wider for larger numbers). */
-function putNumberColumn(out: Uint8Array, dv: DataView, off: number, no: number): number {
+function putNumberColumn(out: Uint8Array, off: number, no: number): number {
+  const c = NO_COLUMN;
   if (noColumn >= 0 && no === noColumn + 1 && no <= 999_999) {
     let i = 5;
-    while (NO_COLUMN[i] === 0x39) NO_COLUMN[i--] = 0x30;
-    NO_COLUMN[i] = NO_COLUMN[i] === 0x20 ? 0x31 : NO_COLUMN[i]! + 1;
+    while (c[i] === 0x39) c[i--] = 0x30;
+    c[i] = c[i] === 0x20 ? 0x31 : c[i]! + 1;
   } else if (no >= 0 && no <= 999_999 && Number.isInteger(no)) {
-    putInt(NO_COLUMN, 0, no, 6);
+    putInt(c, 0, no, 6);
   } else {
     noColumn = -1;
     return putInt(out, off, no, 6);
   }
   noColumn = no;
-  dv.setUint32(off, NO_VIEW.getUint32(0, true), true);
-  dv.setUint16(off + 4, NO_VIEW.getUint16(4, true), true);
+  out[off] = c[0]!;
+  out[off + 1] = c[1]!;
+  out[off + 2] = c[2]!;
+  out[off + 3] = c[3]!;
+  out[off + 4] = c[4]!;
+  out[off + 5] = c[5]!;
   return off + 6;
 }
 
 /**
- * The whole seconds of the last time column written (`     0.`, seven bytes) and their value (-1
+ * The whole seconds of the last time column written (`     0.`, six bytes) and their value (-1
  * when it holds none): they change about once a second of the capture, not per line.
  */
-const SECONDS_COLUMN = new Uint8Array(8);
-const SECONDS_VIEW = new DataView(SECONDS_COLUMN.buffer);
+const SECONDS_COLUMN = new Uint8Array(6);
 let secondsColumn = -1;
 
-/** The three decimal digits of 0–999 as the low three bytes of a little-endian word. */
-const DIGITS3 = Uint32Array.from({ length: 1000 }, (_, i) => {
-  const s = String(i).padStart(3, "0");
-  return s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16);
-});
+/** The three decimal digits of each of 0–999. */
+const DIGITS3 = new TextEncoder().encode(
+  Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0")).join(""),
+);
 
 /**
  * Writes the time column and the space after it, for `0 ≤ ns < 2^53` (seconds with six decimals,
  * right-aligned in twelve columns).
  */
-function putTimeColumn(out: Uint8Array, dv: DataView, off: number, ns: number): number {
+function putTimeColumn(out: Uint8Array, off: number, ns: number): number {
   const us = Math.floor(ns / 1000);
   // Whole seconds by integer division while they fit (the first 35 minutes), else in doubles.
   const secs = us < 2147483648 ? ((us / 1_000_000) | 0) : Math.floor(us / 1_000_000);
   const frac = us - secs * 1_000_000;
+  const c = SECONDS_COLUMN;
   if (secs !== secondsColumn) {
     if (secs > 99_999) {
       secondsColumn = -1;
       off = putInt(out, off, secs, 5);
       out[off++] = 0x2e;
-      return putFraction(dv, off, frac);
+      return putFraction(out, off, frac);
     }
-    putInt(SECONDS_COLUMN, 0, secs, 5);
-    SECONDS_COLUMN[5] = 0x2e;
+    putInt(c, 0, secs, 5);
+    c[5] = 0x2e;
     secondsColumn = secs;
   }
-  dv.setUint32(off, SECONDS_VIEW.getUint32(0, true), true);
-  dv.setUint16(off + 4, SECONDS_VIEW.getUint16(4, true), true);
-  return putFraction(dv, off + 6, frac);
+  out[off] = c[0]!;
+  out[off + 1] = c[1]!;
+  out[off + 2] = c[2]!;
+  out[off + 3] = c[3]!;
+  out[off + 4] = c[4]!;
+  out[off + 5] = c[5]!;
+  return putFraction(out, off + 6, frac);
 }
 
-/** Writes six decimal digits of `frac` (0–999999) and a space, three digits per store. */
-function putFraction(dv: DataView, off: number, frac: number): number {
+/** Writes six decimal digits of `frac` (0–999999) and a space, three at a time from a table. */
+function putFraction(out: Uint8Array, off: number, frac: number): number {
   const hi = (frac / 1000) | 0;
-  // Each word's fourth byte is overwritten by the next store.
-  dv.setUint32(off, DIGITS3[hi]!, true);
-  dv.setUint32(off + 3, DIGITS3[frac - hi * 1000]!, true);
-  dv.setUint8(off + 6, 0x20);
+  const a = 3 * hi, b = 3 * (frac - hi * 1000);
+  const d = DIGITS3;
+  out[off] = d[a]!;
+  out[off + 1] = d[a + 1]!;
+  out[off + 2] = d[a + 2]!;
+  out[off + 3] = d[b]!;
+  out[off + 4] = d[b + 1]!;
+  out[off + 5] = d[b + 2]!;
+  out[off + 6] = 0x20;
   return off + 7;
 }
 
 /** Writes the columns before the Info text (number, time, direction, protocol, channel, space). */
 function putSummaryPrefix(out: Uint8Array, off: number, no: number, r: CaptureRecord, t0: bigint): number {
-  const dv = outView(out);
-  off = putNumberColumn(out, dv, off, no);
+  off = putNumberColumn(out, off, no);
   out[off++] = 0x20;
   const d = r.timestampNs - t0;
   // One conversion, then doubles: exact below 2^53 ns (about 104 days), where the fast path ends.
   // Through a DataView: `Number(d)` is a call into C++ per line.
   if (d >= 0n && d < MAX_SAFE_NS) {
     NS.setBigUint64(0, d, true);
-    off = putTimeColumn(out, dv, off, NS.getUint32(4, true) * 4294967296 + NS.getUint32(0, true));
+    off = putTimeColumn(out, off, NS.getUint32(4, true) * 4294967296 + NS.getUint32(0, true));
   } else {
     const t = formatSeconds(d);
     off += ENC.encodeInto(t.length < 12 ? SPACES[12 - t.length] + t : t, out.subarray(off)).written;

@@ -185,24 +185,6 @@ export function putHexBytes(b: Uint8Array, o: number, data: Uint8Array, at: numb
   return o;
 }
 
-/** The buffer {@linkcode outView} last saw, and its DataView. */
-let outBuf: Uint8Array | undefined;
-let outDv: DataView | undefined;
-
-/**
- * A DataView of a sink's buffer, for stores of several bytes at a time (one is made per buffer: a
- * sink keeps its buffer until it grows).
- * @param b The buffer.
- * @returns Its DataView.
- */
-export function outView(b: Uint8Array): DataView {
-  if (b !== outBuf) {
-    outDv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    outBuf = b;
-  }
-  return outDv!;
-}
-
 /**
  * Copies bytes to `o` (short ones by hand, longer ones with `set`); the caller makes room.
  * @param b Buffer.

@@ -10,7 +10,7 @@
  * decoder's summary on every generated and fuzzed input of every protocol.
  *
  * The generated code writes into the sink's buffer itself: neighbouring literal pieces (the name,
- * ` dev=`, …) are joined when the layout is compiled and stored four bytes at a time, numbers and
+ * ` dev=`, …) are joined when the layout is compiled and stored byte by byte, numbers and
  * hex go through the small helpers below, and room for the whole line is made once. Only rare
  * shapes (values beyond 32 bits, arrays, header values that are not plain integers) go through the
  * sink's own methods. The integer fields between two byte strings are checked against the
@@ -22,7 +22,7 @@
 import type { Endian, Field, IntField, Value } from "./types.ts";
 import { INT_SIZE, viewOf } from "./_values.ts";
 import { byteRead, GETTER, lengthExpr } from "./_compile.ts";
-import { type BytesSink, outView, putBytes, putDecimal, putHex, putHexBytes } from "../sink.ts";
+import { type BytesSink, putBytes, putDecimal, putHex, putHexBytes } from "../sink.ts";
 
 /**
  * A compiled layout: from `off` to `end` of `data`, checks the fields and, when the message is
@@ -63,24 +63,14 @@ function halves(mask: number | bigint): [number, number] {
 }
 
 /**
- * Stores of literal bytes at `o`, then the offset moved past them: four bytes at a time through
- * `dv`, the DataView of the output buffer (a 32-bit store is one machine store; byte by byte, each
- * byte was a bounds-checked store of its own, and TurboFan took longer to compile the writers).
+ * Stores of literal bytes at `o`, then the offset moved past them. (Four bytes at a time through a
+ * DataView was faster once TurboFan had compiled a writer, but Maglev calls a builtin for each
+ * DataView store, and the writers run as Maglev code for much of a worker's chunks.)
  */
 function stores(bytes: ArrayLike<number>): string {
-  const n = bytes.length;
   let s = "";
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const w = (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)) >>> 0;
-    s += `dv.setUint32(o + ${i}, ${w}, true); `;
-  }
-  if (i + 2 <= n) {
-    s += `dv.setUint16(o + ${i}, ${bytes[i]! | (bytes[i + 1]! << 8)}, true); `;
-    i += 2;
-  }
-  if (i < n) s += `b[o + ${i}] = ${bytes[i]}; `;
-  return n ? `${s}o += ${n};` : "";
+  for (let i = 0; i < bytes.length; i++) s += `b[o + ${i}] = ${bytes[i]}; `;
+  return bytes.length ? `${s}o += ${bytes.length};` : "";
 }
 
 /** The write half of a line writer, piece by piece. */
@@ -107,7 +97,7 @@ class Writes {
   }
   /** Code (a statement) that writes through the sink's own methods, with the offsets handed over. */
   sink(code: string): string {
-    return `{ out.off = o; ${code} out.room(MAX); b = out.buf; dv = OUT(b); o = out.off; }`;
+    return `{ out.off = o; ${code} out.room(MAX); b = out.buf; o = out.off; }`;
   }
   #flush(): void {
     const n = this.#bytes.length;
@@ -120,7 +110,7 @@ class Writes {
   /** The code: room for the line, the writes, the sink's offset updated. */
   done(): string {
     this.#flush();
-    return `const MAX = ${this.#max};\nout.room(MAX); let b = out.buf, dv = OUT(b), o = out.off;\n${
+    return `const MAX = ${this.#max};\nout.room(MAX); let b = out.buf, o = out.off;\n${
       this.#lines.join("\n")
     }\nout.off = o;`;
   }
@@ -276,7 +266,7 @@ export function compileLine(
           } else if (f.flags) {
             // Flag words repeat (device status): their text's bytes are cached per value.
             w.code(
-              `{ const s = FLAG(${i}, ${x}); out.off = o; out.room(s.length + MAX); b = out.buf; dv = OUT(b); o = PUT(b, o, s); }`,
+              `{ const s = FLAG(${i}, ${x}); out.off = o; out.room(s.length + MAX); b = out.buf; o = PUT(b, o, s); }`,
               0,
             );
           } else if (f.hex && signed) {
@@ -341,7 +331,6 @@ export function compileLine(
   const body = `"use strict"; return function (data, off, end, out, h) {\n${check.join("\n")}\n` +
     `if (off !== end) return false;\n${w.done()}\nreturn true;\n};`;
   return new Function(
-    "OUT",
     "F",
     "B",
     "E",
@@ -355,5 +344,5 @@ export function compileLine(
     "HEXB",
     "PUT",
     body,
-  )(outView, F, B, E, EQ, short, flag, big, viewOf, putDecimal, putHex, putHexBytes, putBytes) as LineWriter;
+  )(F, B, E, EQ, short, flag, big, viewOf, putDecimal, putHex, putHexBytes, putBytes) as LineWriter;
 }
