@@ -1,7 +1,7 @@
 /**
  * `deno bench`: summary lines (what `vioscope decode` prints) of a mixed virtio-msg / FF-A batch
  * held in memory, written straight from the bytes (the line path) and by decoding first, and decoding
- * with the full field tree (what `-V` and `--jsonl` need).
+ * with the full field tree (what `-V` and `--jsonl` need); and the columns before the Info text alone.
  * The whole-file figure (reading + decoding + formatting) comes from bench/decode_throughput.ts.
  *
  * Run: npx -y deno@2.9.6 task bench
@@ -56,4 +56,16 @@ Deno.bench(
 Deno.bench("decode 1000 mixed messages with the full field tree", { group: "decode" }, () => {
   const s = new DecodeSession(registry, { tree: true });
   for (const r of records) s.decode(r);
+});
+
+const columnRecords = Array.from({ length: 4096 }, (_, i) => mixedRecord(i));
+const columnT0 = columnRecords[0]!.timestampNs;
+let columnNo = 0;
+
+Deno.bench("summary columns (number, time, direction, protocol, channel) of 4096 mixed records", () => {
+  // The columns before the Info text alone, numbered on from the last pass (as lines are), below 10^6.
+  out.off = 0;
+  if (columnNo > 900_000) columnNo = 0;
+  for (const r of columnRecords) out.summaryPrefix(++columnNo, r, columnT0);
+  if (out.off < 4096 * 30) throw new Error("nothing written");
 });
