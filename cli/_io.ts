@@ -30,12 +30,18 @@ export class UserError extends Error {
  */
 export async function openInput(path: string): Promise<ReadableStream<Uint8Array>> {
   if (path === "-") return Deno.stdin.readable;
+  let f: Deno.FsFile;
   try {
-    const f = await Deno.open(path, { read: true });
-    return f.readable;
+    f = await Deno.open(path, { read: true });
   } catch (e) {
     throw new UserError(`Cannot open "${path}": ${e instanceof Error ? e.message : String(e)}`);
   }
+  // A directory opens, and only its first read fails ("Is a directory"): say so here, by name.
+  if ((await f.stat()).isDirectory) {
+    f.close();
+    throw new UserError(`Cannot read "${path}": it is a directory`);
+  }
+  return f.readable;
 }
 
 /**

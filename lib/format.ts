@@ -181,6 +181,20 @@ const MAX_SAFE_NS = 9_007_199_254_740_991n;
 const PREFIX_MAX = 200;
 
 /**
+ * Copies a six-byte column kept from the last line, byte by byte (see `putFraction`).
+ * @returns The offset after it.
+ */
+function put6(out: Uint8Array, off: number, c: Uint8Array): number {
+  out[off] = c[0]!;
+  out[off + 1] = c[1]!;
+  out[off + 2] = c[2]!;
+  out[off + 3] = c[3]!;
+  out[off + 4] = c[4]!;
+  out[off + 5] = c[5]!;
+  return off + 6;
+}
+
+/**
  * The number column of the last line written by {@linkcode putNumberColumn} (six bytes, `     7`),
  * and its number (-1 when it holds none). The next line's number is mostly this one plus one: it
  * is counted up in place, like an odometer, instead of being written digit by digit again.
@@ -202,13 +216,7 @@ function putNumberColumn(out: Uint8Array, off: number, no: number): number {
     return putInt(out, off, no, 6);
   }
   noColumn = no;
-  out[off] = c[0]!;
-  out[off + 1] = c[1]!;
-  out[off + 2] = c[2]!;
-  out[off + 3] = c[3]!;
-  out[off + 4] = c[4]!;
-  out[off + 5] = c[5]!;
-  return off + 6;
+  return put6(out, off, c);
 }
 
 /**
@@ -244,16 +252,14 @@ function putTimeColumn(out: Uint8Array, off: number, ns: number): number {
     c[5] = 0x2e;
     secondsColumn = secs;
   }
-  out[off] = c[0]!;
-  out[off + 1] = c[1]!;
-  out[off + 2] = c[2]!;
-  out[off + 3] = c[3]!;
-  out[off + 4] = c[4]!;
-  out[off + 5] = c[5]!;
-  return putFraction(out, off + 6, frac);
+  return putFraction(out, put6(out, off, c), frac);
 }
 
-/** Writes six decimal digits of `frac` (0–999999) and a space, three at a time from a table. */
+/**
+ * Writes six decimal digits of `frac` (0–999999) and a space, three at a time from a table. Byte
+ * stores: Maglev, which runs this code until TurboFan has compiled it, calls a builtin for every
+ * DataView store.
+ */
 function putFraction(out: Uint8Array, off: number, frac: number): number {
   const hi = (frac / 1000) | 0;
   const a = 3 * hi, b = 3 * (frac - hi * 1000);

@@ -142,6 +142,15 @@ Deno.test("decode of a truncated capture prints every complete message, then the
   ok(!/\n\s+at /.test(r.err), "no stack trace");
 });
 
+Deno.test("decode of a directory names it and exits 2, with and without worker threads", async () => {
+  const dir = await Deno.makeTempDir();
+  for (const args of [["decode", dir], ["decode", "--threads", "1", dir], ["decode", "--jsonl", dir]]) {
+    const r = await run(args);
+    equal(r.code, 2, args.join(" "));
+    equal(r.err, `vioscope: error: Cannot read "${dir}": it is a directory\n`);
+  }
+});
+
 Deno.test("decode marks a malformed message and keeps going", async () => {
   const bad = JSON.stringify({ proto: "virtio-msg", ts: "1.0", dir: "request", hex: "0002010001002000" }) +
     "\n" +
