@@ -2,8 +2,9 @@
 /**
  * Decodes a capture to summary lines (what `vioscope decode FILE` prints) and reports messages/s:
  *
- * 1. the CLI as users run it, `deno run … cli/main.ts decode FILE > /dev/null` (worker threads by
- *    default), RUNS times in a row: wall time per run, start-up included, best and median;
+ * 1. the CLI as users run it, `deno task vioscope decode FILE > /dev/null` (the task's command line
+ *    from deno.json, V8 flag included; worker threads by default), RUNS times in a row: wall time
+ *    per run, start-up included, best and median;
  * 2. the sequential path in-process (what `--threads 1` does), with its peak RSS.
  *
  * The target is ≥ 1,000,000 messages/s on the 2-core reference machine for the mixed
@@ -19,14 +20,18 @@ import { ByteSink } from "../lib/format.ts";
 
 const file = Deno.args[0] ?? "bench/out/mixed_1m.pcapng";
 const runs = Number(Deno.args[1] ?? 7);
-const main = new URL("../cli/main.ts", import.meta.url).pathname;
+const root = new URL("../", import.meta.url).pathname;
+// The CLI exactly as `deno task vioscope` runs it (its V8 flag and permissions), from deno.json.
+const task: string = JSON.parse(await Deno.readTextFile(`${root}deno.json`)).tasks.vioscope;
+const cli = task.split(/\s+/).slice(1).map((a) => a.endsWith("cli/main.ts") ? `${root}cli/main.ts` : a);
 
 // 1. The CLI, a process per run.
+console.log(`CLI: deno ${cli.join(" ")} decode ${file}`);
 const walls: number[] = [];
 for (let i = 0; i < runs; i++) {
   const t = performance.now();
   const { code } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-write", "--allow-env", main, "decode", file],
+    args: [...cli, "decode", file],
     stdout: "null",
     stderr: "inherit",
   }).output();

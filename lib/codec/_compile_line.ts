@@ -53,6 +53,16 @@ export interface HeaderItem {
 
 const ENC = new TextEncoder();
 
+/**
+ * The name every compiled line writer has, so that V8 can be told to leave them to Maglev:
+ * `--v8-flags=--turbo-filter=-vioscopeLineWriter` (in deno.json's tasks and the compiled binary).
+ * TurboFan took 10–20 ms per writer and worker on the reference machine, on the same two cores as
+ * the decoding, and a worker has about ten of them, each called for a tenth of the records; with
+ * them left as Maglev code `vioscope decode` of the 1M mixed capture used about 8 % less CPU (see
+ * docs/benchmarks.md). A test checks that the tasks name this function.
+ */
+export const LINE_WRITER_NAME = "vioscopeLineWriter";
+
 /** A 64-bit value from its halves. */
 const big = (hi: number, lo: number): bigint => (BigInt(hi) << 32n) | BigInt(lo);
 
@@ -328,7 +338,8 @@ export function compileLine(
     }
     return s;
   };
-  const body = `"use strict"; return function (data, off, end, out, h) {\n${check.join("\n")}\n` +
+  const body =
+    `"use strict"; return function ${LINE_WRITER_NAME}(data, off, end, out, h) {\n${check.join("\n")}\n` +
     `if (off !== end) return false;\n${w.done()}\nreturn true;\n};`;
   return new Function(
     "F",
