@@ -3,7 +3,7 @@ import { CaptureReader, createCaptureWriter } from "../../../lib/pcap/mod.ts";
 import { type CaptureRecord, makeRecord } from "../../../lib/record.ts";
 import { annotationRecord } from "../../../lib/trace/mod.ts";
 import { type CaptureChunk, captureChunks, type CaptureRest } from "../../../lib/pcap/_capture_chunks.ts";
-import { cat } from "./_build.ts";
+import { cat, epb, idb, SCMI_EXAMPLE, shb, spb } from "./_build.ts";
 
 async function capture(records: CaptureRecord[], format: "pcap" | "pcapng"): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
@@ -97,3 +97,42 @@ for (const format of ["pcapng", "pcap"] as const) {
     deepEqual(await pieces(new TextEncoder().encode("hello world\n"), 200), [{ kind: "rest", offset: 0 }]);
   });
 }
+
+Deno.test("captureChunks() counts the packets of little- and big-endian sections and stops at a bad length inside", async () => {
+  const ann = new TextEncoder().encode('{"event":"x","args":{}}');
+  const pseudo = (code: number, body: Uint8Array) => {
+    const p = new Uint8Array(24 + body.length);
+    p.set([0x56, 0x53, 1, 24, code, 0], 0);
+    p.set(body, 24);
+    return p;
+  };
+  const packets = (le: boolean) => [
+    epb(0, 1n, pseudo(4, SCMI_EXAMPLE.subarray(24)), le),
+    epb(0, 2n, pseudo(255, ann), le), // an annotation
+    epb(7, 3n, pseudo(255, ann), le), // no such interface: counted, not an annotation
+    spb(pseudo(255, ann), le), // a Simple Packet Block on interface 0: an annotation
+  ];
+  const section = (le: boolean) => cat(shb(le), idb(147, 0, le), ...packets(le));
+  const bytes = cat(section(true), section(false), section(true));
+  for (const size of [1, 64, 1 << 20]) {
+    const all = await pieces(bytes, size);
+    ok(all.every((c) => c.kind === "chunk"), `no rest for an intact file (chunk size ${size})`);
+    const chunks = all as CaptureChunk[];
+    equal(chunks.reduce((n, c) => n + c.records, 0), 12, `records (chunk size ${size})`);
+    equal(chunks.reduce((n, c) => n + c.annotations, 0), 6, `annotations (chunk size ${size})`);
+  }
+  // A packet block whose length is not a multiple of four, in the middle of a little-endian section.
+  const head = cat(shb(true), idb(147, 0, true), ...packets(true));
+  const bad = epb(0, 9n, pseudo(4, SCMI_EXAMPLE.subarray(24)), true);
+  new DataView(bad.buffer, bad.byteOffset).setUint32(4, bad.length - 2, true);
+  const damaged = cat(head, bad, ...packets(true));
+  for (const size of [1, 64, 1 << 20]) {
+    const all = await pieces(damaged, size);
+    const rest = all.at(-1)!;
+    deepEqual(rest, { kind: "rest", offset: head.length }, `stops at the bad block (chunk size ${size})`);
+    equal(
+      all.filter((c): c is CaptureChunk => c.kind === "chunk").reduce((n, c) => n + c.records, 0),
+      4,
+    );
+  }
+});
