@@ -126,11 +126,18 @@ class Writes {
   }
 }
 
+/**
+ * An expression that writes the decimal text of `x` (an integer, 0 ≤ x < 2^32) at `b[o]` and gives
+ * the offset after it: one digit stored in place (device numbers, indexes, small counts), anything
+ * longer by `NUM`. (Maglev, which compiles the writers, does not inline `NUM`.)
+ */
+const dec = (x: string): string => `(${x} < 10 ? (b[o] = 48 + ${x}, o + 1) : NUM(b, o, ${x}))`;
+
 /** Decimal text of a 32-bit integer local, signed or not. */
 function numCode(x: string, signed: boolean): string {
   return signed
-    ? `if (${x} < 0) { b[o++] = 45; o = NUM(b, o, -${x}); } else o = NUM(b, o, ${x});`
-    : `o = NUM(b, o, ${x});`;
+    ? `if (${x} < 0) { b[o++] = 45; o = NUM(b, o, -${x}); } else o = ${dec(x)};`
+    : `o = ${dec(x)};`;
 }
 
 /**
@@ -177,9 +184,9 @@ export function compileLine(
     const eqBytes = ENC.encode(eq);
     if (int && !f.hex) {
       w.code(
-        `{ const v = h[${k}]; if (${u32}) { ${
-          stores(eqBytes)
-        } o = NUM(b, o, v); } else if (v !== undefined) ${viaSink} }`,
+        `{ const v = h[${k}]; if (${u32}) { ${stores(eqBytes)} o = ${
+          dec("v")
+        }; } else if (v !== undefined) ${viaSink} }`,
         eqBytes.length + 10,
       );
     } else if (int) {
@@ -240,7 +247,7 @@ export function compileLine(
             );
           } else {
             w.code(
-              `if (${x}hi === 0) o = NUM(b, o, ${x}lo); else ${
+              `if (${x}hi === 0) o = ${dec(`${x}lo`)}; else ${
                 w.sink(`out.text(String(BIG(${x}hi, ${x}lo)));`)
               }`,
               10,

@@ -84,6 +84,7 @@ export class Codec implements CodecLike {
     this.tag = spec.tag;
     this.abbrev = spec.abbrev;
     this.defaultDialect = spec.dialects[0]!;
+    this.#noLine = !!(spec.summaryWrite || spec.summaryText || spec.postDecode);
     for (const b of spec.bodies) {
       for (const key of selectKeys(spec, b)) {
         if (this.#byKey.has(key)) {
@@ -577,19 +578,18 @@ export class Codec implements CodecLike {
     if (end < stop && !zeros(data, end, stop)) return undefined;
     let entry: LineEntry | null | undefined;
     if (plan.numeric) {
-      // Small integer selectors and no classify: the entry by a numeric key, per kind.
-      const sel = spec.selectBy;
-      const a = values[sel[0]!];
-      const b = sel.length === 2 ? values[sel[1]!] : 0;
-      if (typeof a === "number" && typeof b === "number" && isSmall(a) && isSmall(b)) {
+      // Small integer selectors and no classify: the entry by a numeric key, per kind; selectors
+      // below 16 and 256 (virtio-msg's bus bit and message id) index a flat table.
+      const a = values[plan.sel0];
+      const b = plan.sel1 === undefined ? 0 : values[plan.sel1];
+      if (typeof a === "number" && typeof b === "number") {
         const kind = spec.kindOf(values, ctx);
-        const byKey = plan.byKey[kindIndex(kind)]!;
-        const key = a * SMALL + b;
-        entry = byKey.get(key);
-        if (entry === undefined) {
-          const body = this.#byNum.get(key);
-          byKey.set(key, entry = body ? this.#lineEntry(plan, body, kind) : null);
-        }
+        const k = kindIndex(kind);
+        if (a >= 0 && a < 16 && b >= 0 && b < 256 && (a | 0) === a && (b | 0) === b) {
+          const at = (k << 12) | (a << 8) | b;
+          entry = plan.flat[at];
+          if (entry === undefined) plan.flat[at] = entry = this.#entryByKey(plan, kind, a * SMALL + b);
+        } else if (isSmall(a) && isSmall(b)) entry = this.#entryByKey(plan, kind, a * SMALL + b);
       }
     }
     if (entry === undefined) {
@@ -599,6 +599,17 @@ export class Codec implements CodecLike {
     }
     if (entry === null) return undefined;
     return entry.writer(data, off, end, out, values) ? entry.name : undefined;
+  }
+
+  /** The line entry of a numeric selector key and kind, or null when there is none. */
+  #entryByKey(plan: LinePlan, kind: MessageKind, key: number): LineEntry | null {
+    const byKey = plan.byKey[kindIndex(kind)]!;
+    let entry = byKey.get(key);
+    if (entry === undefined) {
+      const body = this.#byNum.get(key);
+      byKey.set(key, entry = body ? this.#lineEntry(plan, body, kind) : null);
+    }
+    return entry;
   }
 
   /** The line writer of a body and kind (compiled once), or null when its layout does not compile. */
@@ -623,10 +634,7 @@ export class Codec implements CodecLike {
   }
 
   /** No line path: the summary needs the decoded message. */
-  get #noLine(): boolean {
-    const spec = this.spec;
-    return !!(spec.summaryWrite || spec.summaryText || spec.postDecode);
-  }
+  readonly #noLine: boolean;
 
   #linePlans = new Map<string, LinePlan>();
   #linePlan: LinePlan | undefined;
@@ -640,6 +648,9 @@ export class Codec implements CodecLike {
       scratch: plain ? {} : undefined,
       summary: this.#headerSummary(dialect),
       numeric: !this.spec.classify && this.spec.selectBy.length <= 2,
+      sel0: this.spec.selectBy[0] ?? "",
+      sel1: this.spec.selectBy[1],
+      flat: new Array<LineEntry | null | undefined>(4 << 12).fill(undefined),
       byKey: [new Map(), new Map(), new Map(), new Map()],
       bodies: [new Map(), new Map(), new Map(), new Map()],
     };
@@ -925,6 +936,14 @@ interface LinePlan {
   summary: SummaryItem[];
   /** Bodies are selected by small integers (no `classify`): entries are found by `byKey`. */
   numeric: boolean;
+  /** The selectors' keys in the header's value map (when `numeric`). */
+  sel0: string;
+  sel1: string | undefined;
+  /**
+   * Entries by kind and selectors below 16 and 256 (`kind << 12 | a << 8 | b`): undefined until looked
+   * up, null when there is none.
+   */
+  flat: (LineEntry | null | undefined)[];
   /** Per kind (see `kindIndex`) and numeric selector key: the entry, or null when there is none. */
   byKey: Map<number, LineEntry | null>[];
   /** Per kind and body: its line writer, or null when its layout does not compile. */
