@@ -8,9 +8,18 @@
  * @module
  */
 import { DecodeSession, defaultRegistry, type PairingStep, type Registry } from "../lib/codec/mod.ts";
-import { ByteSink } from "../lib/format.ts";
-import { readCaptureBytes } from "../lib/pcap/mod.ts";
-import type { CaptureRecord, ProtocolTag } from "../lib/record.ts";
+import { ByteSink, columnBytes } from "../lib/format.ts";
+import { type PacketRef, readCaptureBytes } from "../lib/pcap/mod.ts";
+import {
+  type CaptureRecord,
+  type Channel,
+  type Conduit,
+  MESSAGE_KINDS,
+  type MessageKind,
+  PROTOCOL_TAGS,
+  type ProtocolTag,
+  SIDES,
+} from "../lib/record.ts";
 import {
   type ChunkEnv,
   type ChunkResult,
@@ -48,15 +57,11 @@ class Edges {
   readonly orphans: OrphanLine[] = [];
   maxPending = 0;
 
-  /** Notes one record's pairing step; `start`/`end` span its line. */
-  note(
-    step: PairingStep,
-    session: DecodeSession,
-    no: number,
-    start: number,
-    end: number,
-    r: CaptureRecord,
-  ): void {
+  /**
+   * Notes one record's pairing step; true when it is a response without its request in this chunk
+   * so far (then call {@linkcode orphan} with its record).
+   */
+  note(step: PairingStep, session: DecodeSession): boolean {
     const protocol = step.protocol;
     if (protocol !== this.#protocol) {
       this.#protocol = protocol;
@@ -64,12 +69,13 @@ class Edges {
     }
     const req = this.#req;
     const key = step.key;
-    if (step.response && !step.paired && !req.has(key)) this.#orphan(protocol, key, no, start, end, r);
+    if (step.response && !step.paired && !req.has(key)) return true;
     if (step.request) {
       req.add(key);
       const n = session.pendingCount;
       if (n > this.maxPending) this.maxPending = n;
     }
+    return false;
   }
 
   /**
@@ -82,14 +88,16 @@ class Edges {
     return keys;
   }
 
-  #orphan(
-    protocol: ProtocolTag,
-    key: string,
-    no: number,
-    start: number,
-    end: number,
-    r: CaptureRecord,
-  ): void {
+  /**
+   * Reports a response without its request (the first per key): its line spans `start`–`end`.
+   * @param step Its pairing step.
+   * @param no Its record number.
+   * @param start Where its line starts in the chunk's output.
+   * @param end Where it ends.
+   * @param r Its record.
+   */
+  orphan(step: PairingStep, no: number, start: number, end: number, r: CaptureRecord): void {
+    const { protocol, key } = step;
     const orph = setOf(this.#orphaned, protocol);
     if (orph.has(key)) return;
     orph.add(key);
@@ -137,9 +145,29 @@ class ChunkLines {
   no: number;
   /** A record of a protocol with a stream tracker came (only the merge may decode those, in order). */
   tracked = false;
+  /** Lines written by {@linkcode packet}. */
+  packets = 0;
   /** The protocol of the last record, and whether it has a stream tracker. */
   #protocol: ProtocolTag | undefined;
   #trackedProtocol = false;
+  /** `t0` as two 32-bit halves (see {@linkcode packet}). */
+  readonly #t0Hi: number;
+  readonly #t0Lo: number;
+  /** The record head of the packet being written, filled again for each. */
+  readonly #head: {
+    protocol: ProtocolTag;
+    kind: MessageKind;
+    conduit: Conduit | undefined;
+    channel: Channel;
+    correlationId: number | undefined;
+  } = {
+    protocol: "virtio-msg",
+    kind: "unknown",
+    conduit: undefined,
+    channel: {},
+    correlationId: undefined,
+  };
+  readonly #columns = new ChunkColumns();
 
   constructor(
     tracked: ProtocolTag[],
@@ -156,6 +184,8 @@ class ChunkLines {
     this.#edges = edges;
     this.no = first - 1;
     this.#t0 = t0;
+    this.#t0Hi = Number(t0 >> 32n);
+    this.#t0Lo = Number(t0 & 0xffffffffn);
     this.#allEvents = allEvents;
   }
 
@@ -175,7 +205,142 @@ class ChunkLines {
     const start = sink.off;
     recordLineTo(sink, session, no, r, this.#t0);
     const step = this.#step;
-    if (session.lastPairing(step) !== undefined) this.#edges.note(step, session, no, start, sink.off, r);
+    if (session.lastPairing(step) !== undefined && this.#edges.note(step, session)) {
+      this.#edges.orphan(step, no, start, sink.off, r);
+    }
+  }
+
+  /**
+   * Writes the line of a packet straight from the chunk's bytes, without building its record, when
+   * its codec's line path takes the message (see `DecodeSession.summaryLineAt`); the same bytes as
+   * {@linkcode push} of its record. False, with nothing written or changed, hands the packet back
+   * to the parser, which builds its record and pushes it.
+   */
+  packet(p: PacketRef): boolean {
+    if (this.tracked) return true;
+    const b = p.buf;
+    const at = p.at;
+    const code = b[at + 4]!;
+    const protocol = PROTOCOL_TAGS[code - 1]!;
+    if (protocol !== this.#protocol) {
+      this.#protocol = protocol;
+      this.#trackedProtocol = isOneOf(protocol, this.#tracked);
+    }
+    if (this.#trackedProtocol) {
+      this.tracked = true;
+      return true;
+    }
+    // The time column as a double: exact below 2^53 ns, else the record's BigInt path.
+    const ns = (p.tsHi - this.#t0Hi) * 4294967296 + (p.tsLo - this.#t0Lo);
+    if (!(ns >= 0 && ns < MAX_SAFE_NS)) return false;
+    const dv = p.dv;
+    const d = b[at + 5]!;
+    const present = b[at + 6]!;
+    const head = this.#head;
+    head.protocol = protocol;
+    head.kind = MESSAGE_KINDS[d & 3]!;
+    head.conduit = CONDUITS[(d >>> 4) & 3];
+    const entry = this.#columns.get(code | ((d & 0x0c) << 8) | ((present & 31) << 16), dv, at);
+    head.channel = entry.channel;
+    head.correlationId = present & 32 ? dv.getUint32(at + 20, true) : undefined;
+    const sink = this.#sink;
+    const session = this.#session;
+    const start = sink.off;
+    const no = this.no + 1;
+    sink.summaryPrefixNs(no, ns, entry.columns);
+    if (!session.summaryLineAt(head, b, at + p.headerLength, at + p.length, sink, p)) {
+      sink.off = start;
+      return false;
+    }
+    sink.newline();
+    this.no = no;
+    this.packets++;
+    const step = this.#step;
+    if (session.lastPairing(step) !== undefined && this.#edges.note(step, session)) {
+      this.#edges.orphan(step, no, start, sink.off, p.record());
+    }
+    return true;
+  }
+}
+
+/** Conduits by the pseudo-header's conduit bits (as `pseudoHeaderRecordAt` reads them). */
+const CONDUITS: readonly (Conduit | undefined)[] = [undefined, "smc", "hvc", undefined];
+/** The time column's fast path ends here (2^53 - 1 ns). */
+const MAX_SAFE_NS = 9007199254740991;
+
+/** The channel and columns of one kind of pseudo-header (protocol, sender, channel ids). */
+interface ColumnEntry {
+  /** Protocol code, sender bits and present bits (see `ChunkColumns.get`). */
+  kind: number;
+  /** The pseudo-header's channel ids, as written (present or not; all small integers). */
+  bus: number;
+  device: number;
+  src: number;
+  dst: number;
+  queue: number;
+  /** The record's channel (shared: only read). */
+  channel: Channel;
+  /** Direction, protocol and channel columns. */
+  columns: Uint8Array;
+}
+
+/**
+ * The channel and columns of the last few kinds of pseudo-header, found by comparing its fields (a
+ * capture has a handful of channels; records alternate between them).
+ */
+class ChunkColumns {
+  readonly #entries: ColumnEntry[] = [];
+  #next = 0;
+  #last: ColumnEntry | undefined;
+
+  /**
+   * The entry of the pseudo-header at `at`.
+   * @param kind Its protocol code, sender bits (`byte5 & 0x0c`, shifted by 8) and present bits (by 16).
+   * @param dv The buffer.
+   * @param at Where the pseudo-header starts.
+   * @returns The entry.
+   */
+  get(kind: number, dv: DataView, at: number): ColumnEntry {
+    // Five 16-bit ids (31-bit small integers everywhere: no field ever holds a heap number).
+    const bus = dv.getUint16(at + 8, true);
+    const device = dv.getUint16(at + 10, true);
+    const src = dv.getUint16(at + 12, true);
+    const dst = dv.getUint16(at + 14, true);
+    const queue = dv.getUint16(at + 16, true);
+    const last = this.#last;
+    if (
+      last !== undefined && last.kind === kind && last.bus === bus && last.device === device &&
+      last.src === src && last.dst === dst && last.queue === queue
+    ) return last;
+    const entries = this.#entries;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      if (
+        e.kind === kind && e.bus === bus && e.device === device && e.src === src && e.dst === dst &&
+        e.queue === queue
+      ) return this.#last = e;
+    }
+    const present = kind >>> 16;
+    const channel: Channel = {};
+    if (present & 1) channel.bus = bus;
+    if (present & 2) channel.device = device;
+    if (present & 4) channel.src = src;
+    if (present & 8) channel.dst = dst;
+    if (present & 16) channel.queue = queue;
+    const sender = SIDES[(kind >>> 10) & 3] ?? "unknown";
+    const e: ColumnEntry = {
+      kind,
+      bus,
+      device,
+      src,
+      dst,
+      queue,
+      channel,
+      columns: columnBytes(channel, sender, PROTOCOL_TAGS[(kind & 0xff) - 1]),
+    };
+    if (entries.length < 16) entries.push(e);
+    else entries[this.#next++ & 15] = e;
+    return this.#last = e;
   }
 }
 
@@ -184,9 +349,11 @@ class ChunkLines {
  * does, numbered from `task.first` with `task.t0`.
  * @param task The chunk.
  * @param env Options of the run.
+ * @param byPacket Write lines straight from the packets' bytes where the line path can (the
+ *   default); false builds every record first (the same result: what the tests compare with).
  * @returns The lines and the pairing edges.
  */
-export function decodeChunk(task: ChunkTask, env: ChunkEnv): ChunkResult {
+export function decodeChunk(task: ChunkTask, env: ChunkEnv, byPacket = true): ChunkResult {
   if (registry === undefined) {
     registry = defaultRegistry();
     trackedProtocols = registry.codecs().filter((c) => c.spec.tracker).map((c) => c.tag);
@@ -209,10 +376,14 @@ export function decodeChunk(task: ChunkTask, env: ChunkEnv): ChunkResult {
   const edges = new Edges();
   const lines = new ChunkLines(trackedProtocols, session, sink, edges, task.first, task.t0, env.allEvents);
   try {
-    readCaptureBytes(new Uint8Array(task.buffer, 0, task.length), lines, {
-      uri: env.uri,
-      decodeAs: env.decodeAs,
-    });
+    readCaptureBytes(
+      new Uint8Array(task.buffer, 0, task.length),
+      byPacket ? lines : { push: (r) => lines.push(r) },
+      {
+        uri: env.uri,
+        decodeAs: env.decodeAs,
+      },
+    );
   } catch (e) {
     // Damage (the merge has the capture reader decode from the chunk's start and report it), or
     // decoding threw.
@@ -231,6 +402,7 @@ export function decodeChunk(task: ChunkTask, env: ChunkEnv): ChunkResult {
     result.pending.push({ protocol: p.protocol, key: p.key, record: detached(p.record) });
   }
   result.numbered = lines.no - (task.first - 1);
+  result.packets = lines.packets;
   result.out = sink.buf.buffer as ArrayBuffer;
   result.outLength = sink.off;
   return result;

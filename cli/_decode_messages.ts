@@ -91,6 +91,8 @@ export interface ChunkResult {
   pending: PendingRecord[];
   /** Most requests pending at once in the chunk. */
   maxPending: number;
+  /** Lines written straight from the packets' bytes, without building their records. */
+  packets: number;
 }
 
 /**
@@ -112,6 +114,7 @@ export function emptyResult(id: number, input: ArrayBuffer, out: ArrayBuffer): C
     requestKeys: [],
     pending: [],
     maxPending: 0,
+    packets: 0,
   };
 }
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { CaptureRecord, Channel } from "./record.ts";
+import type { CaptureRecord, Channel, ProtocolTag, Side } from "./record.ts";
 import { BytesSink, putBytes, putDecimal } from "./sink.ts";
 
 /**
@@ -295,6 +295,19 @@ function putSummaryPrefix(out: Uint8Array, off: number, no: number, r: CaptureRe
   return off + tail.length;
 }
 
+/**
+ * The direction, protocol and channel columns of a summary line, each followed by a space, as bytes
+ * (what {@linkcode ByteSink.summaryPrefix} writes after the time). The bytes are cached and shared:
+ * do not change them.
+ * @param channel The record's channel.
+ * @param sender The record's sender.
+ * @param protocol The record's protocol.
+ * @returns The bytes.
+ */
+export function columnBytes(channel: Channel, sender: Side, protocol: ProtocolTag | undefined): Uint8Array {
+  return columnsTail(channelEntry(channel), sender, protocol);
+}
+
 /** The columns after the time (direction, protocol, channel, each followed by a space) as bytes. */
 function columnsTail(c: ChannelEntry, sender: string, protocol: string | undefined): Uint8Array {
   const i = sender === "driver" ? 0 : sender === "device" ? 1 : 2;
@@ -337,6 +350,23 @@ export class ByteSink extends BytesSink {
   summaryPrefix(no: number, r: CaptureRecord, t0: bigint): void {
     this.room(PREFIX_MAX);
     this.off = putSummaryPrefix(this.buf, this.off, no, r, t0);
+  }
+  /**
+   * Appends the same columns as {@linkcode summaryPrefix} from their parts: the record number, the
+   * time since the first record in ns (`0 ≤ ns < 2^53 - 1`, an integer) and the columns after the
+   * time as {@linkcode columnBytes} gives them.
+   * @param no Record number.
+   * @param ns Nanoseconds since the first timestamp.
+   * @param columns Direction, protocol and channel columns.
+   */
+  summaryPrefixNs(no: number, ns: number, columns: Uint8Array): void {
+    this.room(PREFIX_MAX);
+    const out = this.buf;
+    let off = putNumberColumn(out, this.off, no);
+    out[off++] = 0x20;
+    off = putTimeColumn(out, off, ns);
+    out.set(columns, off);
+    this.off = off + columns.length;
   }
   /** Appends a newline. */
   newline(): void {

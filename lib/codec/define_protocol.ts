@@ -550,14 +550,7 @@ export class Codec implements CodecLike {
     stop = data.length,
   ): string | undefined {
     const spec = this.spec;
-    if (spec.summaryLine) {
-      return spec.summaryLine(
-        start === 0 && stop === data.length ? data : data.subarray(start, stop),
-        ctx,
-        out,
-        request,
-      );
-    }
+    if (spec.summaryLine) return spec.summaryLine(data, ctx, out, request, start, stop);
     if (this.#noLine) return undefined;
     const dialect = ctx.dialect;
     let plan = this.#linePlan;

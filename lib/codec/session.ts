@@ -8,7 +8,7 @@ import type { CaptureRecord, ProtocolTag } from "../record.ts";
 import type { Registry } from "./registry.ts";
 import type { Codec } from "./define_protocol.ts";
 import type { BytesSink, SummarySink } from "./sink.ts";
-import type { DecodeContext, Message, PairedRequest, StreamTracker } from "./types.ts";
+import type { DecodeContext, Message, PairedRequest, RecordHead, StreamTracker } from "./types.ts";
 
 /** Options of a {@linkcode DecodeSession}. */
 export interface DecodeSessionOptions {
@@ -58,6 +58,12 @@ export interface PairingStep {
   request: boolean;
 }
 
+/** Builds a record on demand (see {@linkcode DecodeSession.summaryLineAt}). */
+export interface RecordBuilder {
+  /** The record. */
+  record(): CaptureRecord;
+}
+
 /** A request waiting for its response, undecoded (see {@linkcode DecodeSession.pendingRecords}). */
 export interface PendingRecord {
   /** Protocol of the request. */
@@ -91,7 +97,7 @@ interface Pending extends PairedRequest {
 }
 
 /** The pairing key a protocol gives a request or response from its record alone, if it does. */
-function recordKey(spec: Codec["spec"], record: CaptureRecord): string | undefined {
+function recordKey(spec: Codec["spec"], record: RecordHead): string | undefined {
   return spec.recordPairKey && (record.kind === "request" || record.kind === "response")
     ? spec.recordPairKey(record)
     : undefined;
@@ -167,7 +173,7 @@ export class DecodeSession {
       const entry = record.kind === "response" ? pend.get(early) : undefined;
       const req = entry ? this.#message(codec, entry) : undefined;
       if (req) {
-        pend.delete(early);
+        this.#forget(pend, early);
         msg = codec.decode(record, { ...base, request: req });
         msg.request = req;
       } else msg = codec.decode(record, base);
@@ -199,8 +205,45 @@ export class DecodeSession {
    * @returns Whether the summary was written.
    */
   summaryLine(record: CaptureRecord, out: BytesSink): boolean {
+    const data = record.data;
+    return this.#lineAt(record, data, 0, data.length, out, record, undefined);
+  }
+
+  /**
+   * Like {@linkcode summaryLine} for a record that has not been built (`vioscope decode`'s workers
+   * write lines straight from the capture's bytes): `head` has the record's protocol, kind and
+   * pairing fields, its message is `data[start, stop)`, and `builder.record()` builds the record
+   * when the session must keep it (a request waiting for its response).
+   * @param head The record's protocol, kind, conduit, channel and correlation id.
+   * @param data Bytes holding the message.
+   * @param start Where the message starts.
+   * @param stop Where it ends.
+   * @param out The sink.
+   * @param builder Builds the record.
+   * @returns Whether the summary was written.
+   */
+  summaryLineAt(
+    head: RecordHead,
+    data: Uint8Array,
+    start: number,
+    stop: number,
+    out: BytesSink,
+    builder: RecordBuilder,
+  ): boolean {
+    return this.#lineAt(head, data, start, stop, out, undefined, builder);
+  }
+
+  #lineAt(
+    head: RecordHead,
+    data: Uint8Array,
+    start: number,
+    stop: number,
+    out: BytesSink,
+    record: CaptureRecord | undefined,
+    builder: RecordBuilder | undefined,
+  ): boolean {
     this.#lastKey = undefined;
-    const tag = record.protocol;
+    const tag = head.protocol;
     if (!tag) return false;
     let line = this.#line;
     if (tag !== this.#lineTag) {
@@ -220,26 +263,28 @@ export class DecodeSession {
     }
     if (line === null) return false;
     const { codec, ctx } = line;
-    const kind = record.kind;
+    const kind = head.kind;
     ctx.recordKind = kind;
-    const start = out.off;
-    const early = recordKey(codec.spec, record);
+    const at = out.off;
+    const early = recordKey(codec.spec, head);
     if (early !== undefined) {
       const pend = line.pending;
       const entry = kind === "response" ? pend.get(early) : undefined;
-      const name = codec.summaryLine(record.data, ctx, out, entry);
+      const name = codec.summaryLine(data, ctx, out, entry, start, stop);
       if (name === undefined) {
-        out.off = start;
+        out.off = at;
         return false;
       }
-      if (entry) pend.delete(early);
-      if (kind === "request") this.#remember(pend, early, { record, name, message: undefined });
+      if (entry) this.#forget(pend, early);
+      if (kind === "request") {
+        this.#remember(pend, early, { record: record ?? builder!.record(), name, message: undefined });
+      }
       this.#step(tag, early, kind === "response", entry !== undefined, kind === "request");
       return true;
     }
     if (line.pairsDecoded) return false;
-    if (codec.summaryLine(record.data, ctx, out) !== undefined) return true;
-    out.off = start;
+    if (codec.summaryLine(data, ctx, out, undefined, start, stop) !== undefined) return true;
+    out.off = at;
     return false;
   }
 
@@ -370,15 +415,16 @@ export class DecodeSession {
    * @returns Whether a request was pending.
    */
   forgetPending(protocol: ProtocolTag, key: string): boolean {
-    return this.#pending.get(protocol)?.delete(key) ?? false;
+    const pend = this.#pending.get(protocol);
+    return pend !== undefined && this.#forget(pend, key);
   }
 
   /** Requests waiting for their response, over all protocols. */
   get pendingCount(): number {
-    let n = 0;
-    for (const pend of this.#pending.values()) n += pend.size;
-    return n;
+    return this.#pendingTotal;
   }
+  /** Their number, kept as they come and go (read for every request by `vioscope decode`'s workers). */
+  #pendingTotal = 0;
 
   /** Most requests kept waiting per protocol (the `maxPending` option). */
   get maxPending(): number {
@@ -393,9 +439,17 @@ export class DecodeSession {
   }
 
   #remember(pend: Map<string, Pending>, key: string, e: Pending): void {
-    pend.delete(key);
+    this.#forget(pend, key);
     pend.set(key, e);
-    if (pend.size > this.maxPending) pend.delete(pend.keys().next().value!);
+    this.#pendingTotal++;
+    if (pend.size > this.maxPending) this.#forget(pend, pend.keys().next().value!);
+  }
+
+  /** Forgets a pending request, keeping the count; returns whether one was pending. */
+  #forget(pend: Map<string, Pending>, key: string): boolean {
+    if (!pend.delete(key)) return false;
+    this.#pendingTotal--;
+    return true;
   }
 
   /** Whether this session pairs the protocol's messages by their decoded key (`pairKey`). */
@@ -417,7 +471,7 @@ export class DecodeSession {
           const entry = pend.get(key);
           const req = entry ? this.#message(codec, entry) : undefined;
           if (req) {
-            pend.delete(key);
+            this.#forget(pend, key);
             if (spec.responseNeedsRequest) msg = codec.decode(record, { ...base, request: req });
             msg.request = req;
           }

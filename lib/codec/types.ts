@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { CaptureRecord, MessageKind, ProtocolTag } from "../record.ts";
+import type { CaptureRecord, Channel, Conduit, MessageKind, ProtocolTag } from "../record.ts";
 import type { BytesSink, SummarySink } from "./sink.ts";
 
 /** Integer wire types. 64-bit values decode to `bigint`, the others to `number`. */
@@ -341,6 +341,24 @@ export interface Classification {
   unknownName?: string;
 }
 
+/**
+ * What a session reads of a record before the record is built (see `DecodeSession.summaryLineAt`):
+ * its protocol and kind, and the fields pairing keys are made of (see
+ * {@linkcode ProtocolSpec.recordPairKey}). Every {@linkcode CaptureRecord} is one.
+ */
+export interface RecordHead {
+  /** Protocol. */
+  readonly protocol?: ProtocolTag | undefined;
+  /** Request, response, event or unknown. */
+  readonly kind: MessageKind;
+  /** SMC or HVC. */
+  readonly conduit?: Conduit | undefined;
+  /** Channel. */
+  readonly channel: Channel;
+  /** Correlation id. */
+  readonly correlationId?: number | undefined;
+}
+
 /** A protocol, declared once. */
 export interface ProtocolSpec {
   /** Protocol tag. */
@@ -387,15 +405,18 @@ export interface ProtocolSpec {
    * Summary lines without decoding, for protocols with `summaryWrite` (the others get theirs compiled
    * from the declaration): writes the name, kind and summary of a clean message straight from its
    * bytes into `out` and returns the name, or returns undefined to have the caller decode it (the
-   * caller drops whatever was written). `request` is the request a response was paired with. Must
-   * write exactly what decoding and `summarizeTo` write, and, for a protocol with `recordPairKey`,
-   * only accept messages whose kind is the record's kind.
+   * caller drops whatever was written). The message is `data[start, stop)` (a record's bytes, or a
+   * span of a larger buffer: no view is made per message). `request` is the request a response was
+   * paired with. Must write exactly what decoding and `summarizeTo` write, and, for a protocol with
+   * `recordPairKey`, only accept messages whose kind is the record's kind.
    */
   summaryLine?: (
     data: Uint8Array,
     ctx: DecodeContext,
     out: BytesSink,
     request: PairedRequest | undefined,
+    start: number,
+    stop: number,
   ) => string | undefined;
   /**
    * Pairing key: a request and its response share it (scapy's hashret). `msg.record` is set when
@@ -407,7 +428,7 @@ export interface ProtocolSpec {
    * is known, when the protocol's key does not depend on the bytes: a session then pairs before
    * decoding, so a response that needs its request is decoded once. Must agree with `pairKey`.
    */
-  recordPairKey?: (record: CaptureRecord) => string | undefined;
+  recordPairKey?: (record: RecordHead) => string | undefined;
   /** Responses are decoded with the layout of their request (FF-A returns): decode again once paired. */
   responseNeedsRequest?: boolean;
   /** Checks after decoding (e.g. MAC verification); may add issues or fields. */

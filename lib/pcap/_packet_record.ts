@@ -30,6 +30,67 @@ export const MAX_CAPTURED_LENGTH = 262144 * 4;
 export interface RecordSink {
   /** Takes one record. */
   push(record: CaptureRecord): unknown;
+  /**
+   * Offered, when present, each pcapng packet of a USER0–15 interface with nanosecond timestamps
+   * (no `--decode-as`, no comment) whose valid pseudo-header names one of the five protocols, before
+   * its record is built: returns true when it has handled the packet (no record is built then), false
+   * to have the record built and pushed as usual. The packet is only valid during the call (the
+   * parser fills the same object for the next packet).
+   */
+  packet?(p: PacketRef): boolean;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * A packet with a pseudo-header, not yet made a record (see {@linkcode RecordSink.packet}): where
+ * its bytes are, its timestamp as two 32-bit halves of nanoseconds, and
+ * {@linkcode PacketRef.record}, which builds the record the parser would have built.
+ */
+export class PacketRef {
+  /** The buffer holding the packet. */
+  buf: Uint8Array = EMPTY;
+  /** A DataView of the whole of `buf`. */
+  dv: DataView = new DataView(EMPTY.buffer);
+  /** Where the packet starts in `buf` (its pseudo-header). */
+  at = 0;
+  /** Captured length (pseudo-header and message). */
+  length = 0;
+  /** Length of the pseudo-header (the message starts at `at + headerLength`). */
+  headerLength = 0;
+  /** Original length. */
+  originalLength = 0;
+  /** Timestamp, high 32 bits (ns). */
+  tsHi = 0;
+  /** Timestamp, low 32 bits (ns). */
+  tsLo = 0;
+  /** Offset of the packet's block in the capture. */
+  offset = 0;
+  readonly #ctx: ParseContext;
+
+  /** @param ctx The parser's context. */
+  constructor(ctx: ParseContext) {
+    this.#ctx = ctx;
+  }
+
+  /**
+   * The packet's record, as the parser builds it (the record's bytes are a view of `buf`; its
+   * `info.records` count was taken when the packet was offered).
+   * @returns The record.
+   */
+  record(): CaptureRecord {
+    const ts = (BigInt(this.tsHi) << 32n) | BigInt(this.tsLo);
+    return userPacketRecord(
+      this.#ctx,
+      this.buf,
+      this.at,
+      this.length,
+      this.originalLength,
+      ts,
+      0,
+      this.offset,
+    );
+  }
 }
 
 /** What every parser shares: names, options and the live info. */
@@ -91,20 +152,12 @@ export function packetRecord(
   direction: number,
   offset: number,
 ): CaptureRecord {
-  const info = ctx.info;
-  info.records++;
+  ctx.info.records++;
+  if (iface.bare === undefined && iface.user) {
+    return userPacketRecord(ctx, buf, start, caplen, origLen, ts, direction, offset);
+  }
   const source = ctx.uri === undefined ? { offset } : { uri: ctx.uri, offset };
   if (origLen < caplen) origLen = caplen;
-  if (iface.bare === undefined && iface.user) {
-    const hl = pseudoHeaderLengthAt(buf, start, caplen);
-    if (hl !== 0) {
-      const data = new Uint8Array(buf.buffer, buf.byteOffset + start + hl, caplen - hl);
-      const r = pseudoHeaderRecordAt(buf, start, ts, data, origLen - hl, source);
-      if (buf[start + 4] === ANNOTATION_PROTOCOL_CODE) r.annotation = annotationName(r.data);
-      else if (r.protocol === undefined) info.unknownProtocol++;
-      return r;
-    }
-  }
   const sender = SENDER_BY_DIRECTION[direction & 3]!;
   const data = new Uint8Array(buf.buffer, buf.byteOffset + start, caplen);
   if (iface.bare !== undefined) {
@@ -119,7 +172,34 @@ export function packetRecord(
       source,
     };
   }
-  info.unknownProtocol++;
+  ctx.info.unknownProtocol++;
+  return { timestampNs: ts, kind: "unknown", sender, channel: {}, data, originalLength: origLen, source };
+}
+
+/** The record of a packet on a USER0–15 interface without `--decode-as` (see `packetRecord`). */
+function userPacketRecord(
+  ctx: ParseContext,
+  buf: Uint8Array,
+  start: number,
+  caplen: number,
+  origLen: number,
+  ts: bigint,
+  direction: number,
+  offset: number,
+): CaptureRecord {
+  const source = ctx.uri === undefined ? { offset } : { uri: ctx.uri, offset };
+  if (origLen < caplen) origLen = caplen;
+  const hl = pseudoHeaderLengthAt(buf, start, caplen);
+  if (hl !== 0) {
+    const data = new Uint8Array(buf.buffer, buf.byteOffset + start + hl, caplen - hl);
+    const r = pseudoHeaderRecordAt(buf, start, ts, data, origLen - hl, source);
+    if (buf[start + 4] === ANNOTATION_PROTOCOL_CODE) r.annotation = annotationName(r.data);
+    else if (r.protocol === undefined) ctx.info.unknownProtocol++;
+    return r;
+  }
+  ctx.info.unknownProtocol++;
+  const sender = SENDER_BY_DIRECTION[direction & 3]!;
+  const data = new Uint8Array(buf.buffer, buf.byteOffset + start, caplen);
   return { timestampNs: ts, kind: "unknown", sender, channel: {}, data, originalLength: origLen, source };
 }
 

@@ -7,6 +7,7 @@
  * @module
  */
 import type { InterfaceInfo } from "./capture_info.ts";
+import { pseudoHeaderLengthAt } from "./pseudo_header.ts";
 import {
   captureError,
   type ContainerParser,
@@ -14,6 +15,7 @@ import {
   interfaceState,
   MAX_CAPTURED_LENGTH,
   packetRecord,
+  PacketRef,
   type ParseContext,
   type RecordSink,
 } from "./_packet_record.ts";
@@ -59,6 +61,8 @@ function blockName(type: number): string {
 interface NgInterface extends InterfaceState {
   /** Fast path: ns resolution and no offset. */
   plainNs: boolean;
+  /** Packets may be offered to the sink's `packet` (USER0–15, ns, no `--decode-as`). */
+  offer: boolean;
   /** 10^-n: multiply (n ≤ 9) or divide (n > 9) by this; 2^-n: multiply by 1e9 then shift. */
   mul: bigint;
   div: bigint;
@@ -91,6 +95,8 @@ export class PcapngParser implements ContainerParser {
   #section = -1;
   #skipSection = false;
   #ifaces: NgInterface[] = [];
+  /** The packet offered to the sink, filled again for each. */
+  #ref: PacketRef | undefined;
 
   /** @param ctx Parse context. */
   constructor(ctx: ParseContext) {
@@ -225,9 +231,11 @@ export class PcapngParser implements ContainerParser {
     if (offsetSec !== 0n) desc.tsOffset = Number(offsetSec);
     ctx.info.interfaces.push(desc);
     const base = interfaceState(ctx, linkType, snapLen);
+    const plainNs = !binary && exp === 9 && offsetSec === 0n;
     this.#ifaces.push({
       ...base,
-      plainNs: !binary && exp === 9 && offsetSec === 0n,
+      plainNs,
+      offer: plainNs && base.user && base.bare === undefined,
       mul: binary ? 1_000_000_000n : exp <= 9 ? 10n ** BigInt(9 - exp) : 1n,
       div: !binary && exp > 9 ? 10n ** BigInt(exp - 9) : 1n,
       shift: binary ? BigInt(exp) : 0n,
@@ -276,7 +284,8 @@ export class PcapngParser implements ContainerParser {
         base + pos,
       );
     }
-    const ts = this.#timestamp(iface, dv.getUint32(pos + 12, le), dv.getUint32(pos + 16, le));
+    const hi = dv.getUint32(pos + 12, le);
+    const lo = dv.getUint32(pos + 16, le);
     const origLen = dv.getUint32(pos + 24, le);
     const dataStart = pos + 28;
     let p = dataStart + ((caplen + 3) & ~3);
@@ -292,6 +301,28 @@ export class PcapngParser implements ContainerParser {
       else if (code === 1) comment = optionString(buf, v, olen);
       p = v + ((olen + 3) & ~3);
     }
+    // The sink may write what it needs straight from the bytes (no record built).
+    if (iface.offer && out.packet !== undefined && comment === undefined) {
+      const hl = pseudoHeaderLengthAt(buf, dataStart, caplen);
+      const code = buf[dataStart + 4]!;
+      if (hl !== 0 && code >= 1 && code <= 5) {
+        const ref = this.#ref ??= new PacketRef(ctx);
+        ref.buf = buf;
+        ref.dv = dv;
+        ref.at = dataStart;
+        ref.length = caplen;
+        ref.headerLength = hl;
+        ref.originalLength = origLen;
+        ref.tsHi = hi;
+        ref.tsLo = lo;
+        ref.offset = base + pos;
+        if (out.packet(ref)) {
+          ctx.info.records++;
+          return;
+        }
+      }
+    }
+    const ts = this.#timestamp(iface, hi, lo);
     const r = packetRecord(ctx, iface, buf, dataStart, caplen, origLen, ts, direction, base + pos);
     if (comment !== undefined) r.comment = comment;
     out.push(r);

@@ -7,7 +7,7 @@
 import type { CaptureRecord, ProtocolTag } from "../record.ts";
 import type { CaptureInfo } from "./capture_info.ts";
 import { captureError, type ContainerParser, type ParseContext, type RecordSink } from "./_packet_record.ts";
-export type { RecordSink } from "./_packet_record.ts";
+export type { PacketRef, RecordSink } from "./_packet_record.ts";
 import { JsonlParser } from "./_jsonl_parser.ts";
 import { PcapParser } from "./_pcap_parser.ts";
 import { PcapngParser } from "./_pcapng_parser.ts";

@@ -33,12 +33,13 @@ import type {
   IntField,
   Message,
   PairedRequest,
+  RecordHead,
   RegistryLike,
   Value,
   ValueMap,
 } from "../types.ts";
 import { type BytesSink, type Lit, lit, type SummarySink } from "../sink.ts";
-import type { CaptureRecord, MessageKind } from "../../record.ts";
+import type { MessageKind } from "../../record.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Tables
@@ -1924,19 +1925,21 @@ function summaryLine(
   ctx: DecodeContext,
   out: BytesSink,
   request: PairedRequest | undefined,
+  start: number,
+  stop: number,
 ): string | undefined {
-  if (d.length !== 144 || ctx.depth >= 4) return undefined;
-  const w0 = le32(d, 0);
+  if (stop - start !== 144 || ctx.depth >= 4) return undefined;
+  const w0 = le32(d, start);
   let resp: boolean;
   if (w0 === REQ2_ID && ctx.recordKind === "request") resp = false;
   else if (w0 === RESP2_ID && ctx.recordKind === "response") resp = true;
   else return undefined;
   // x0[63:32] and x1[63:32] zero (an SMC64 frame).
-  if (le32(d, 4) !== 0 || le32(d, 12) !== 0) return undefined;
+  if (le32(d, start + 4) !== 0 || le32(d, start + 12) !== 0) return undefined;
   const vmsg = vmsgOf(ctx.registry);
   if (!vmsg?.summaryLine) return undefined;
   let zero = true;
-  for (let i = 32; i < 144; i++) {
+  for (let i = start + 32; i < stop; i++) {
     if (d[i] !== 0) {
       zero = false;
       break;
@@ -1944,10 +1947,10 @@ function summaryLine(
   }
   if (zero) return undefined;
   if (!resp) {
-    if (!vmsgUuidAt(d, 16)) return undefined;
+    if (!vmsgUuidAt(d, start + 16)) return undefined;
   } else {
     // x2, x3 MBZ.
-    for (let i = 16; i < 32; i++) if (d[i] !== 0) return undefined;
+    for (let i = start + 16; i < start + 32; i++) if (d[i] !== 0) return undefined;
     // The carrier decision of nestProbe: by the paired call, else by the payload's looks.
     if (request && request.name === REQ2) {
       const m = request.message;
@@ -1955,13 +1958,13 @@ function summaryLine(
         ? isVmsgUuid(m.values["uuid"])
         : request.record.data.length >= 32 && vmsgUuidAt(request.record.data, 16);
       if (!uuid) return undefined;
-    } else if (!looksLikeVmsg(d, 32, 144, ctx)) return undefined;
+    } else if (!looksLikeVmsg(d, start + 32, stop, ctx)) return undefined;
   }
   // "FFA_MSG_SEND_DIRECT_REQ2 0x8001→0x8002 uuid=c66028b5-… [virtio-msg " (sender→receiver; the
   // UUID for a call only) as one cached literal, by the x1 and x2 words that make it.
-  out.lit(lead(resp, le32(d, 8), resp ? 0 : le32(d, 16)));
+  out.lit(lead(resp, le32(d, start + 8), resp ? 0 : le32(d, start + 16)));
   const inner = innerContext(ctx, vmsg.defaultDialect);
-  if (vmsg.summaryLine(d, inner, out, undefined, 32, 144) === undefined) return undefined;
+  if (vmsg.summaryLine(d, inner, out, undefined, start + 32, stop) === undefined) return undefined;
   out.lit(CLOSE);
   return resp ? RESP2 : REQ2;
 }
@@ -1978,7 +1981,7 @@ function prune(fields: FieldValue[]): FieldValue[] {
 }
 
 /** Pairing key: the correlation id, else conduit, bus and caller (the sender of a call, the receiver of a return). */
-function pairKeyOf(r: CaptureRecord, kind: MessageKind): string {
+function pairKeyOf(r: RecordHead, kind: MessageKind): string {
   if (r.correlationId !== undefined) return `c${r.correlationId}`;
   const caller = kind === "response" ? (r.channel.dst ?? r.channel.src) : r.channel.src;
   const conduit = r.conduit;

@@ -38,6 +38,7 @@ function run(records: CaptureRecord[], line: boolean, maxPending = 4096, reg: Re
     }
     texts.push(dec.decode(out.buf.subarray(0, out.off)));
     steps.push(s.lastPairing());
+    equal(s.pendingCount, s.pendingRecords().length, "the pending count, kept as requests come and go");
   }
   const pending = s.pendingEntries().map((p) => [p.protocol, p.key, p.request.name, p.record === undefined]);
   return { texts, steps, pending, written, taken };
