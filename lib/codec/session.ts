@@ -62,6 +62,11 @@ export interface PairingStep {
 export interface RecordBuilder {
   /** The record. */
   record(): CaptureRecord;
+  /**
+   * A builder of the same record that stays valid after the call it was passed to (the bytes it
+   * refers to must stay valid until the record is built: see {@linkcode DecodeSession.summaryLineAt}).
+   */
+  keep(): RecordBuilder;
 }
 
 /** A request waiting for its response, undecoded (see {@linkcode DecodeSession.pendingRecords}). */
@@ -94,6 +99,26 @@ interface LineState {
 /** A request waiting for its response. */
 interface Pending extends PairedRequest {
   message: Message | undefined;
+}
+
+/**
+ * A request the line path wrote without its record: the record is built when it is first asked
+ * for (a call is mostly answered before that, and then no record is ever built).
+ */
+class LaterRequest implements Pending {
+  readonly name: string;
+  message: Message | undefined = undefined;
+  #record: CaptureRecord | undefined;
+  readonly #builder: RecordBuilder;
+
+  constructor(name: string, builder: RecordBuilder) {
+    this.name = name;
+    this.#builder = builder;
+  }
+
+  get record(): CaptureRecord {
+    return this.#record ??= this.#builder.record();
+  }
 }
 
 /** The pairing key a protocol gives a request or response from its record alone, if it does. */
@@ -212,8 +237,10 @@ export class DecodeSession {
   /**
    * Like {@linkcode summaryLine} for a record that has not been built (`vioscope decode`'s workers
    * write lines straight from the capture's bytes): `head` has the record's protocol, kind and
-   * pairing fields, its message is `data[start, stop)`, and `builder.record()` builds the record
-   * when the session must keep it (a request waiting for its response).
+   * pairing fields, its message is `data[start, stop)`, and `builder` builds the record when it is
+   * needed. A request left waiting for its response keeps `builder.keep()`, and its record is built
+   * when first asked for (decoding its response the long way, `pendingRecords`): the bytes must stay
+   * valid until then, or until the request is answered or forgotten.
    * @param head The record's protocol, kind, conduit, channel and correlation id.
    * @param data Bytes holding the message.
    * @param start Where the message starts.
@@ -277,7 +304,11 @@ export class DecodeSession {
       }
       if (entry) this.#forget(pend, early);
       if (kind === "request") {
-        this.#remember(pend, early, { record: record ?? builder!.record(), name, message: undefined });
+        this.#remember(
+          pend,
+          early,
+          record ? { record, name, message: undefined } : new LaterRequest(name, builder!.keep()),
+        );
       }
       this.#step(tag, early, kind === "response", entry !== undefined, kind === "request");
       return true;

@@ -91,6 +91,25 @@ export class PacketRef {
       this.offset,
     );
   }
+
+  /**
+   * A copy that stays valid when the parser moves on to the next packet (its bytes must stay: the
+   * buffer is the parser's input).
+   * @returns The copy.
+   */
+  keep(): PacketRef {
+    const k = new PacketRef(this.#ctx);
+    k.buf = this.buf;
+    k.dv = this.dv;
+    k.at = this.at;
+    k.length = this.length;
+    k.headerLength = this.headerLength;
+    k.originalLength = this.originalLength;
+    k.tsHi = this.tsHi;
+    k.tsLo = this.tsLo;
+    k.offset = this.offset;
+    return k;
+  }
 }
 
 /** What every parser shares: names, options and the live info. */

@@ -1953,11 +1953,10 @@ function summaryLine(
     for (let i = start + 16; i < start + 32; i++) if (d[i] !== 0) return undefined;
     // The carrier decision of nestProbe: by the paired call, else by the payload's looks.
     if (request && request.name === REQ2) {
+      // A call without its message was written by this line path, which takes only calls to a
+      // virtio-msg UUID (its record is not built just to look again).
       const m = request.message;
-      const uuid = m
-        ? isVmsgUuid(m.values["uuid"])
-        : request.record.data.length >= 32 && vmsgUuidAt(request.record.data, 16);
-      if (!uuid) return undefined;
+      if (m && !isVmsgUuid(m.values["uuid"])) return undefined;
     } else if (!looksLikeVmsg(d, start + 32, stop, ctx)) return undefined;
   }
   // "FFA_MSG_SEND_DIRECT_REQ2 0x8001→0x8002 uuid=c66028b5-… [virtio-msg " (sender→receiver; the
