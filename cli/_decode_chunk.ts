@@ -9,7 +9,7 @@
  */
 import { DecodeSession, defaultRegistry, type PairingStep, type Registry } from "../lib/codec/mod.ts";
 import { ByteSink, columnBytes } from "../lib/format.ts";
-import { type PacketRef, readCaptureBytes } from "../lib/pcap/mod.ts";
+import { channelAt, type PacketRef, PSEUDO_CONDUITS, readCaptureBytes } from "../lib/pcap/mod.ts";
 import {
   type CaptureRecord,
   type Channel,
@@ -191,23 +191,11 @@ class ChunkLines {
 
   push(r: CaptureRecord): void {
     if (this.tracked || (r.annotation !== undefined && !this.#allEvents)) return;
-    if (r.protocol !== this.#protocol) {
-      this.#protocol = r.protocol;
-      this.#trackedProtocol = r.protocol !== undefined && isOneOf(r.protocol, this.#tracked);
-    }
-    if (this.#trackedProtocol) {
-      this.tracked = true;
-      return;
-    }
+    if (this.#stops(r.protocol)) return;
     const no = ++this.no;
-    const sink = this.#sink;
-    const session = this.#session;
-    const start = sink.off;
-    recordLineTo(sink, session, no, r, this.#t0);
-    const step = this.#step;
-    if (session.lastPairing(step) !== undefined && this.#edges.note(step, session)) {
-      this.#edges.orphan(step, no, start, sink.off, r);
-    }
+    const start = this.#sink.off;
+    recordLineTo(this.#sink, this.#session, no, r, this.#t0);
+    this.#noteEdges(no, start, r, undefined);
   }
 
   /**
@@ -222,51 +210,59 @@ class ChunkLines {
     const at = p.at;
     const code = b[at + 4]!;
     const protocol = PROTOCOL_TAGS[code - 1]!;
-    if (protocol !== this.#protocol) {
-      this.#protocol = protocol;
-      this.#trackedProtocol = isOneOf(protocol, this.#tracked);
-    }
-    if (this.#trackedProtocol) {
-      this.tracked = true;
-      return true;
-    }
-    // The time column as a double: exact below 2^53 ns, else the record's BigInt path.
+    if (this.#stops(protocol)) return true;
+    // The time column as a double: exact below 2^53 ns (`summaryPrefixNs`), else the record's path.
     const ns = (p.tsHi - this.#t0Hi) * 4294967296 + (p.tsLo - this.#t0Lo);
-    if (!(ns >= 0 && ns < MAX_SAFE_NS)) return false;
+    if (!(ns >= 0 && ns < Number.MAX_SAFE_INTEGER)) return false;
     const dv = p.dv;
     const d = b[at + 5]!;
     const present = b[at + 6]!;
     const head = this.#head;
     head.protocol = protocol;
     head.kind = MESSAGE_KINDS[d & 3]!;
-    head.conduit = CONDUITS[(d >>> 4) & 3];
-    const entry = this.#columns.get(code | ((d & 0x0c) << 8) | ((present & 31) << 16), dv, at);
+    head.conduit = PSEUDO_CONDUITS[(d >>> 4) & 3];
+    const entry = this.#columns.get(code | ((d & 0x0c) << 8) | ((present & 31) << 16), b, dv, at);
     head.channel = entry.channel;
     head.correlationId = present & 32 ? dv.getUint32(at + 20, true) : undefined;
     const sink = this.#sink;
-    const session = this.#session;
     const start = sink.off;
     const no = this.no + 1;
     sink.summaryPrefixNs(no, ns, entry.columns);
-    if (!session.summaryLineAt(head, b, at + p.headerLength, at + p.length, sink, p)) {
+    if (!this.#session.summaryLineAt(head, b, at + p.headerLength, at + p.length, sink, p)) {
       sink.off = start;
       return false;
     }
     sink.newline();
     this.no = no;
     this.packets++;
-    const step = this.#step;
-    if (session.lastPairing(step) !== undefined && this.#edges.note(step, session)) {
-      this.#edges.orphan(step, no, start, sink.off, p.record());
-    }
+    this.#noteEdges(no, start, undefined, p);
     return true;
   }
-}
 
-/** Conduits by the pseudo-header's conduit bits (as `pseudoHeaderRecordAt` reads them). */
-const CONDUITS: readonly (Conduit | undefined)[] = [undefined, "smc", "hvc", undefined];
-/** The time column's fast path ends here (2^53 - 1 ns). */
-const MAX_SAFE_NS = 9007199254740991;
+  /**
+   * Whether the chunk stops at a record of `protocol`: one with a stream tracker (only the merge may
+   * decode those, in order). Sets `tracked`.
+   */
+  #stops(protocol: ProtocolTag | undefined): boolean {
+    if (protocol !== this.#protocol) {
+      this.#protocol = protocol;
+      this.#trackedProtocol = protocol !== undefined && isOneOf(protocol, this.#tracked);
+    }
+    if (this.#trackedProtocol) this.tracked = true;
+    return this.#trackedProtocol;
+  }
+
+  /**
+   * Notes the pairing step of the line just written (from `start`) in the chunk's edges; the record
+   * is `r`, or built from `p` when an orphan needs it.
+   */
+  #noteEdges(no: number, start: number, r: CaptureRecord | undefined, p: PacketRef | undefined): void {
+    const step = this.#step;
+    if (this.#session.lastPairing(step) !== undefined && this.#edges.note(step, this.#session)) {
+      this.#edges.orphan(step, no, start, this.#sink.off, r ?? p!.record());
+    }
+  }
+}
 
 /** The channel and columns of one kind of pseudo-header (protocol, sender, channel ids). */
 interface ColumnEntry {
@@ -296,11 +292,12 @@ class ChunkColumns {
   /**
    * The entry of the pseudo-header at `at`.
    * @param kind Its protocol code, sender bits (`byte5 & 0x0c`, shifted by 8) and present bits (by 16).
-   * @param dv The buffer.
+   * @param b The buffer.
+   * @param dv A DataView of all of `b`.
    * @param at Where the pseudo-header starts.
    * @returns The entry.
    */
-  get(kind: number, dv: DataView, at: number): ColumnEntry {
+  get(kind: number, b: Uint8Array, dv: DataView, at: number): ColumnEntry {
     // Five 16-bit ids (31-bit small integers everywhere: no field ever holds a heap number).
     const bus = dv.getUint16(at + 8, true);
     const device = dv.getUint16(at + 10, true);
@@ -320,13 +317,7 @@ class ChunkColumns {
         e.queue === queue
       ) return this.#last = e;
     }
-    const present = kind >>> 16;
-    const channel: Channel = {};
-    if (present & 1) channel.bus = bus;
-    if (present & 2) channel.device = device;
-    if (present & 4) channel.src = src;
-    if (present & 8) channel.dst = dst;
-    if (present & 16) channel.queue = queue;
+    const channel = channelAt(b, at, kind >>> 16);
     const sender = SIDES[(kind >>> 10) & 3] ?? "unknown";
     const e: ColumnEntry = {
       kind,

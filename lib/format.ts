@@ -276,21 +276,29 @@ function putFraction(out: Uint8Array, off: number, frac: number): number {
 
 /** Writes the columns before the Info text (number, time, direction, protocol, channel, space). */
 function putSummaryPrefix(out: Uint8Array, off: number, no: number, r: CaptureRecord, t0: bigint): number {
-  off = putNumberColumn(out, off, no);
-  out[off++] = 0x20;
+  // Direction, protocol and channel columns: one cached piece per channel, sender and protocol.
+  const tail = columnsTail(channelEntry(r.channel), r.sender, r.protocol);
   const d = r.timestampNs - t0;
   // One conversion, then doubles: exact below 2^53 ns (about 104 days), where the fast path ends.
   // Through a DataView: `Number(d)` is a call into C++ per line.
   if (d >= 0n && d < MAX_SAFE_NS) {
     NS.setBigUint64(0, d, true);
-    off = putTimeColumn(out, off, NS.getUint32(4, true) * 4294967296 + NS.getUint32(0, true));
-  } else {
-    const t = formatSeconds(d);
-    off += ENC.encodeInto(t.length < 12 ? SPACES[12 - t.length] + t : t, out.subarray(off)).written;
-    out[off++] = 0x20;
+    return putPrefixNs(out, off, no, NS.getUint32(4, true) * 4294967296 + NS.getUint32(0, true), tail);
   }
-  // Direction, protocol and channel columns: one cached piece per channel, sender and protocol.
-  const tail = columnsTail(channelEntry(r.channel), r.sender, r.protocol);
+  off = putNumberColumn(out, off, no);
+  out[off++] = 0x20;
+  const t = formatSeconds(d);
+  off += ENC.encodeInto(t.length < 12 ? SPACES[12 - t.length] + t : t, out.subarray(off)).written;
+  out[off++] = 0x20;
+  out.set(tail, off);
+  return off + tail.length;
+}
+
+/** Writes the columns before the Info text for a time of `0 ≤ ns < 2^53 - 1` since the first record. */
+function putPrefixNs(out: Uint8Array, off: number, no: number, ns: number, tail: Uint8Array): number {
+  off = putNumberColumn(out, off, no);
+  out[off++] = 0x20;
+  off = putTimeColumn(out, off, ns);
   out.set(tail, off);
   return off + tail.length;
 }
@@ -361,12 +369,7 @@ export class ByteSink extends BytesSink {
    */
   summaryPrefixNs(no: number, ns: number, columns: Uint8Array): void {
     this.room(PREFIX_MAX);
-    const out = this.buf;
-    let off = putNumberColumn(out, this.off, no);
-    out[off++] = 0x20;
-    off = putTimeColumn(out, off, ns);
-    out.set(columns, off);
-    this.off = off + columns.length;
+    this.off = putPrefixNs(this.buf, this.off, no, ns, columns);
   }
   /** Appends a newline. */
   newline(): void {

@@ -172,27 +172,9 @@ export function packetRecord(
   offset: number,
 ): CaptureRecord {
   ctx.info.records++;
-  if (iface.bare === undefined && iface.user) {
-    return userPacketRecord(ctx, buf, start, caplen, origLen, ts, direction, offset);
-  }
-  const source = ctx.uri === undefined ? { offset } : { uri: ctx.uri, offset };
-  if (origLen < caplen) origLen = caplen;
-  const sender = SENDER_BY_DIRECTION[direction & 3]!;
-  const data = new Uint8Array(buf.buffer, buf.byteOffset + start, caplen);
-  if (iface.bare !== undefined) {
-    return {
-      timestampNs: ts,
-      protocol: iface.bare,
-      kind: "unknown",
-      sender,
-      channel: {},
-      data,
-      originalLength: origLen,
-      source,
-    };
-  }
-  ctx.info.unknownProtocol++;
-  return { timestampNs: ts, kind: "unknown", sender, channel: {}, data, originalLength: origLen, source };
+  return iface.bare === undefined && iface.user
+    ? userPacketRecord(ctx, buf, start, caplen, origLen, ts, direction, offset)
+    : plainRecord(ctx, iface.bare, buf, start, caplen, origLen, ts, direction, offset);
 }
 
 /** The record of a packet on a USER0–15 interface without `--decode-as` (see `packetRecord`). */
@@ -206,19 +188,49 @@ function userPacketRecord(
   direction: number,
   offset: number,
 ): CaptureRecord {
+  const hl = pseudoHeaderLengthAt(buf, start, caplen);
+  if (hl === 0) return plainRecord(ctx, undefined, buf, start, caplen, origLen, ts, direction, offset);
   const source = ctx.uri === undefined ? { offset } : { uri: ctx.uri, offset };
   if (origLen < caplen) origLen = caplen;
-  const hl = pseudoHeaderLengthAt(buf, start, caplen);
-  if (hl !== 0) {
-    const data = new Uint8Array(buf.buffer, buf.byteOffset + start + hl, caplen - hl);
-    const r = pseudoHeaderRecordAt(buf, start, ts, data, origLen - hl, source);
-    if (buf[start + 4] === ANNOTATION_PROTOCOL_CODE) r.annotation = annotationName(r.data);
-    else if (r.protocol === undefined) ctx.info.unknownProtocol++;
-    return r;
-  }
-  ctx.info.unknownProtocol++;
+  const data = new Uint8Array(buf.buffer, buf.byteOffset + start + hl, caplen - hl);
+  const r = pseudoHeaderRecordAt(buf, start, ts, data, origLen - hl, source);
+  if (buf[start + 4] === ANNOTATION_PROTOCOL_CODE) r.annotation = annotationName(r.data);
+  else if (r.protocol === undefined) ctx.info.unknownProtocol++;
+  return r;
+}
+
+/**
+ * The record of a packet without a pseudo-header: of the `--decode-as` protocol, or of none (then
+ * counted as unknown).
+ */
+function plainRecord(
+  ctx: ParseContext,
+  protocol: ProtocolTag | undefined,
+  buf: Uint8Array,
+  start: number,
+  caplen: number,
+  origLen: number,
+  ts: bigint,
+  direction: number,
+  offset: number,
+): CaptureRecord {
+  const source = ctx.uri === undefined ? { offset } : { uri: ctx.uri, offset };
+  if (origLen < caplen) origLen = caplen;
   const sender = SENDER_BY_DIRECTION[direction & 3]!;
   const data = new Uint8Array(buf.buffer, buf.byteOffset + start, caplen);
+  if (protocol !== undefined) {
+    return {
+      timestampNs: ts,
+      protocol,
+      kind: "unknown",
+      sender,
+      channel: {},
+      data,
+      originalLength: origLen,
+      source,
+    };
+  }
+  ctx.info.unknownProtocol++;
   return { timestampNs: ts, kind: "unknown", sender, channel: {}, data, originalLength: origLen, source };
 }
 

@@ -304,8 +304,8 @@ export class PcapngParser implements ContainerParser {
     // The sink may write what it needs straight from the bytes (no record built).
     if (iface.offer && out.packet !== undefined && comment === undefined) {
       const hl = pseudoHeaderLengthAt(buf, dataStart, caplen);
-      const code = buf[dataStart + 4]!;
-      if (hl !== 0 && code >= 1 && code <= 5) {
+      const code = hl === 0 ? 0 : buf[dataStart + 4]!;
+      if (code >= 1 && code <= 5) {
         const ref = this.#ref ??= new PacketRef(ctx);
         ref.buf = buf;
         ref.dv = dv;

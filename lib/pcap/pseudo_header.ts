@@ -23,7 +23,8 @@ export const PSEUDO_HEADER_LENGTH = 24;
 export const ANNOTATION_PROTOCOL_CODE = 255;
 
 const CHANNEL_KEYS = ["bus", "device", "src", "dst", "queue"] as const;
-const CONDUITS: readonly (Conduit | undefined)[] = [undefined, "smc", "hvc", undefined];
+/** Conduits by the pseudo-header's conduit bits (byte 5, bits 5:4). */
+export const PSEUDO_CONDUITS: readonly (Conduit | undefined)[] = [undefined, "smc", "hvc", undefined];
 
 /** A decoded pseudo-header. */
 export interface PseudoHeader {
@@ -217,7 +218,7 @@ export function applyPseudoHeaderAt(
   const d = b[at + 5]!;
   target.kind = MESSAGE_KINDS[d & 3]!;
   target.sender = SIDES[(d >>> 2) & 3] ?? "unknown";
-  const conduit = CONDUITS[(d >>> 4) & 3];
+  const conduit = PSEUDO_CONDUITS[(d >>> 4) & 3];
   if (conduit !== undefined) target.conduit = conduit;
   const present = b[at + 6]!;
   if (present !== 0) {
@@ -226,8 +227,14 @@ export function applyPseudoHeaderAt(
   }
 }
 
-/** The channel of a pseudo-header with `present` bits. */
-function channelAt(b: Uint8Array, at: number, present: number): Channel {
+/**
+ * The channel of the pseudo-header at `at`: the members whose `present` bit is set.
+ * @param b Buffer.
+ * @param at Offset of the pseudo-header.
+ * @param present Its present bits (byte 6).
+ * @returns The channel.
+ */
+export function channelAt(b: Uint8Array, at: number, present: number): Channel {
   const ch: Channel = {};
   if (present & 1) ch.bus = b[at + 8]! | (b[at + 9]! << 8);
   if (present & 2) ch.device = b[at + 10]! | (b[at + 11]! << 8);
@@ -263,7 +270,7 @@ export function pseudoHeaderRecordAt(
   const d = b[at + 5]!;
   const kind = MESSAGE_KINDS[d & 3]!;
   const sender = SIDES[(d >>> 2) & 3] ?? "unknown";
-  const conduit = CONDUITS[(d >>> 4) & 3];
+  const conduit = PSEUDO_CONDUITS[(d >>> 4) & 3];
   const present = b[at + 6]!;
   const channel = present === 0 ? {} : channelAt(b, at, present);
   let r: CaptureRecord;

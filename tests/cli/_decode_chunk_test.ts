@@ -10,6 +10,7 @@ import type { ChunkEnv, ChunkResult } from "../../cli/_decode_messages.ts";
 import { ffaFrame, mixedRecord } from "../../bench/_mixed.ts";
 import { createCaptureWriter } from "../../lib/pcap/mod.ts";
 import type { CaptureRecord, Channel, ProtocolTag } from "../../lib/record.ts";
+import { cat } from "../lib/pcap/_build.ts";
 
 const ENV: ChunkEnv = { uri: "chunk.pcapng", decodeAs: new Map(), session: {}, allEvents: false };
 
@@ -19,13 +20,7 @@ async function pcapng(records: CaptureRecord[]): Promise<Uint8Array> {
   const w = createCaptureWriter(new WritableStream({ write: (c) => void parts.push(c.slice()) }));
   for (const r of records) await w.write(r);
   await w.close();
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return cat(...parts);
 }
 
 /** What a chunk's result says, with its buffers as bytes (comparable with deepEqual). */
