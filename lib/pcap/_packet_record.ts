@@ -41,6 +41,11 @@ export interface RecordSink {
 }
 
 const EMPTY = new Uint8Array(0);
+/**
+ * The empty packet's view, shared: a new `PacketRef` (`keep` makes one per pending call) needs no
+ * DataView of its own, and the DataView constructor is a call into C++.
+ */
+const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 
 /**
  * A packet with a pseudo-header, not yet made a record (see {@linkcode RecordSink.packet}): where
@@ -51,7 +56,7 @@ export class PacketRef {
   /** The buffer holding the packet. */
   buf: Uint8Array = EMPTY;
   /** A DataView of the whole of `buf`. */
-  dv: DataView = new DataView(EMPTY.buffer);
+  dv: DataView = EMPTY_VIEW;
   /** Where the packet starts in `buf` (its pseudo-header). */
   at = 0;
   /** Captured length (pseudo-header and message). */
