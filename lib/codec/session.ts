@@ -9,6 +9,7 @@ import type { Registry } from "./registry.ts";
 import type { Codec } from "./define_protocol.ts";
 import type { BytesSink, SummarySink } from "./sink.ts";
 import type { DecodeContext, Message, PairedRequest, RecordHead, StreamTracker } from "./types.ts";
+import { PendingTable } from "./_pending.ts";
 
 /** Options of a {@linkcode DecodeSession}. */
 export interface DecodeSessionOptions {
@@ -91,7 +92,7 @@ interface LineState {
   /** The decode context, reused (its record kind set per record). */
   ctx: DecodeContext;
   /** The protocol's pending requests. */
-  pending: Map<string, Pending>;
+  pending: PendingTable<Pending>;
   /** Pairs by the decoded message (not by the record): such records need `decode`. */
   pairsDecoded: boolean;
 }
@@ -138,7 +139,7 @@ export class DecodeSession {
   readonly registry: Registry;
   #opts: DecodeSessionOptions;
   /** Requests waiting for their response; those written by `summaryLine` are decoded only when needed. */
-  #pending = new Map<ProtocolTag, Map<string, Pending>>();
+  #pending = new Map<ProtocolTag, PendingTable<Pending>>();
   #trackers = new Map<ProtocolTag, StreamTracker | null>();
   #lastTag: ProtocolTag | undefined;
   #lastKey: string | undefined;
@@ -463,21 +464,21 @@ export class DecodeSession {
   }
 
   /** Requests waiting for their response, per protocol. */
-  #pendingFor(codec: Codec): Map<string, Pending> {
+  #pendingFor(codec: Codec): PendingTable<Pending> {
     let pend = this.#pending.get(codec.tag);
-    if (!pend) this.#pending.set(codec.tag, pend = new Map());
+    if (!pend) this.#pending.set(codec.tag, pend = new PendingTable());
     return pend;
   }
 
-  #remember(pend: Map<string, Pending>, key: string, e: Pending): void {
+  #remember(pend: PendingTable<Pending>, key: string, e: Pending): void {
     this.#forget(pend, key);
-    pend.set(key, e);
+    pend.add(key, e);
     this.#pendingTotal++;
-    if (pend.size > this.maxPending) this.#forget(pend, pend.keys().next().value!);
+    if (pend.size > this.maxPending) this.#forget(pend, pend.oldestKey()!);
   }
 
   /** Forgets a pending request, keeping the count; returns whether one was pending. */
-  #forget(pend: Map<string, Pending>, key: string): boolean {
+  #forget(pend: PendingTable<Pending>, key: string): boolean {
     if (!pend.delete(key)) return false;
     this.#pendingTotal--;
     return true;
