@@ -134,7 +134,7 @@ class Merger {
     this.#o = o;
   }
 
-  /** Loads the codecs and makes the session (after the first chunks went out: the workers need not wait). */
+  /** Loads the codecs and makes the session (once the first result is in: the workers need not wait). */
   load(): Promise<void> {
     return this.#loading ??= (async () => {
       const { DecodeSession, defaultRegistry } = await import("../lib/codec/mod.ts");
@@ -403,8 +403,10 @@ async function run(
     if (p === undefined) return restFrom;
     queued -= p.numbered;
     if (p.result === undefined) continue;
-    await m.load();
+    // The codecs load when the first result is in, not before: until then the workers load theirs
+    // and warm up, and the two cores are busy enough.
     const res = await p.result;
+    await m.load();
     if (res.status === "error") return p.offset;
     if (!(await m.merge(p, res))) {
       const from = await m.decodeHere(p, res.input);
