@@ -356,9 +356,15 @@ export function decodeChunk(task: ChunkTask, env: ChunkEnv, byPacket = true): Ch
     pairing: "needed",
     summaries: false,
   });
-  const sink = new ByteSink(task.spare ? 0 : Math.max(65536, task.length));
-  if (task.spare) sink.buf = new Uint8Array(task.spare);
-  const result = emptyResult(task.id, task.buffer, sink.buf.buffer as ArrayBuffer);
+  const sink = new ByteSink(0);
+  // The lines go into the spare buffer, else a new one of the task's kind (shared in a run: see
+  // `_decode_messages.ts`), with room for the usual chunk's lines (a little longer than its bytes).
+  const size = Math.max(65536, task.length + (task.length >> 2));
+  sink.buf = new Uint8Array(
+    task.spare ??
+      (task.buffer instanceof SharedArrayBuffer ? new SharedArrayBuffer(size) : new ArrayBuffer(size)),
+  );
+  const result = emptyResult(task.id, task.buffer, sink.buf.buffer);
   const failed = (e: unknown): ChunkResult => {
     result.status = "error";
     result.error = e instanceof Error ? e.message : String(e);
@@ -394,7 +400,7 @@ export function decodeChunk(task: ChunkTask, env: ChunkEnv, byPacket = true): Ch
   }
   result.numbered = lines.no - (task.first - 1);
   result.packets = lines.packets;
-  result.out = sink.buf.buffer as ArrayBuffer;
+  result.out = sink.buf.buffer;
   result.outLength = sink.off;
   return result;
 }

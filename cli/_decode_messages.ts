@@ -3,6 +3,11 @@
  * `_decode_chunk.ts` and `_decode_pool.ts`). Only types and one constructor: the main thread loads
  * this without the codecs.
  *
+ * The chunks and the lines travel in SharedArrayBuffers, and nothing is transferred: no thread ever
+ * detaches a buffer. Once any ArrayBuffer of an isolate has been detached (a transfer does it), V8's
+ * optimized code checks every typed-array access for it; in one isolate, decoding the 1M-message
+ * benchmark file took about 0.8 billion instructions more that way (docs/benchmarks.md).
+ *
  * @internal @private
  * @module
  */
@@ -25,8 +30,8 @@ export interface ChunkEnv {
 export interface ChunkTask {
   /** Task id, echoed in the result. */
   id: number;
-  /** The preamble and the chunk (`length` bytes used). */
-  buffer: ArrayBuffer;
+  /** The preamble and the chunk (`length` bytes used): a SharedArrayBuffer in a run (never transferred). */
+  buffer: ArrayBufferLike;
   /** Bytes used in `buffer`. */
   length: number;
   /** Number of the chunk's first numbered record, assumed. */
@@ -34,7 +39,7 @@ export interface ChunkTask {
   /** Timestamp of the capture's first numbered record. */
   t0: bigint;
   /** A buffer to write the lines into (the output of an earlier chunk, handed back), if any. */
-  spare?: ArrayBuffer;
+  spare?: ArrayBufferLike;
 }
 
 /** A response that found no request in its chunk, before any request with its key there. */
@@ -76,9 +81,9 @@ export interface ChunkResult {
   /** The error message, for `error`. */
   error?: string;
   /** The task's buffer, handed back. */
-  input: ArrayBuffer;
-  /** The summary lines (`outLength` bytes used). */
-  out: ArrayBuffer;
+  input: ArrayBufferLike;
+  /** The summary lines (`outLength` bytes used): a SharedArrayBuffer when the task's buffer is one. */
+  out: ArrayBufferLike;
   /** Bytes used in `out`. */
   outLength: number;
   /** Records numbered (and printed). */
@@ -102,7 +107,7 @@ export interface ChunkResult {
  * @param out The buffer for the lines.
  * @returns The result.
  */
-export function emptyResult(id: number, input: ArrayBuffer, out: ArrayBuffer): ChunkResult {
+export function emptyResult(id: number, input: ArrayBufferLike, out: ArrayBufferLike): ChunkResult {
   return {
     id,
     status: "ok",
@@ -116,15 +121,4 @@ export function emptyResult(id: number, input: ArrayBuffer, out: ArrayBuffer): C
     maxPending: 0,
     packets: 0,
   };
-}
-
-/**
- * Gives up, for this thread, V8's assumption that no ArrayBuffer is ever detached. The first
- * transfer of a chunk's buffers (`postMessage` with a transfer list) gives it up anyway, and V8 then
- * throws away all optimized code that relied on it: in a worker, that was about 30 functions of the
- * line path, right after its first chunk, each optimized again later. Giving it up before any code
- * is optimized costs nothing. (Shrinking a resizable buffer gives it up, as a transfer does.)
- */
-export function expectDetachedBuffers(): void {
-  new ArrayBuffer(8, { maxByteLength: 8 }).resize(0);
 }

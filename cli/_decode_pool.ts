@@ -6,13 +6,7 @@
  * @internal @private
  * @module
  */
-import {
-  type ChunkEnv,
-  type ChunkResult,
-  type ChunkTask,
-  emptyResult,
-  expectDetachedBuffers,
-} from "./_decode_messages.ts";
+import { type ChunkEnv, type ChunkResult, type ChunkTask, emptyResult } from "./_decode_messages.ts";
 import type { DecodeWorkerMessage } from "./_decode_worker.ts";
 import { DECODE_WORKER_URL, prestartFailure, takePrestartedWorkers } from "./_parallel_input.ts";
 
@@ -44,8 +38,6 @@ export class DecodePool {
    */
   constructor(count: number, env: ChunkEnv, perWorker = 3) {
     this.#perWorker = perWorker;
-    // The chunks' buffers are transferred to the workers (see `expectDetachedBuffers`).
-    expectDetachedBuffers();
     // Workers `cli/main.ts` started early (already loading), then new ones.
     const early = takePrestartedWorkers(count);
     for (let i = 0; i < count; i++) {
@@ -91,7 +83,7 @@ export class DecodePool {
   }
 
   /**
-   * Queues a task on the least busy worker, transferring its buffers.
+   * Queues a task on the least busy worker (its buffers shared, not transferred).
    * @param task The chunk.
    * @returns The result (never rejects).
    */
@@ -101,8 +93,7 @@ export class DecodePool {
     if (slot.dead !== undefined) return Promise.resolve(failed(task.id, slot.dead));
     return new Promise((resolve) => {
       slot.waiting.set(task.id, resolve);
-      const transfer = task.spare ? [task.buffer, task.spare] : [task.buffer];
-      slot.worker.postMessage({ type: "task", task } satisfies DecodeWorkerMessage, transfer);
+      slot.worker.postMessage({ type: "task", task } satisfies DecodeWorkerMessage);
     });
   }
 

@@ -4,19 +4,14 @@
  * in the order they came.
  *
  * Messages in: `{ type: "init", env }` once, then `{ type: "task", task }`. Messages out: one
- * `ChunkResult` per task, its buffers transferred. A chunk is decoded synchronously, so tasks are
- * answered in the order they came.
+ * `ChunkResult` per task (its buffers shared, not transferred: see `_decode_messages.ts`). A chunk is
+ * decoded synchronously, so tasks are answered in the order they came.
  *
  * @internal @private
  * @module
  */
 import { decodeChunk } from "./_decode_chunk.ts";
-import {
-  type ChunkEnv,
-  type ChunkResult,
-  type ChunkTask,
-  expectDetachedBuffers,
-} from "./_decode_messages.ts";
+import type { ChunkEnv, ChunkResult, ChunkTask } from "./_decode_messages.ts";
 
 /** A message to the worker. */
 export type DecodeWorkerMessage = { type: "init"; env: ChunkEnv } | { type: "task"; task: ChunkTask };
@@ -24,18 +19,14 @@ export type DecodeWorkerMessage = { type: "init"; env: ChunkEnv } | { type: "tas
 /** The parts of a worker's global scope used here. */
 interface WorkerScope {
   onmessage: ((e: MessageEvent<DecodeWorkerMessage>) => void) | null;
-  postMessage(message: ChunkResult, transfer: Transferable[]): void;
+  postMessage(message: ChunkResult): void;
 }
 
-expectDetachedBuffers();
 const scope = globalThis as unknown as WorkerScope;
 let env: ChunkEnv | undefined;
 
 function run(task: ChunkTask): void {
-  const result = decodeChunk(task, env!);
-  const transfer: ArrayBuffer[] = [result.input];
-  if (result.out !== result.input) transfer.push(result.out);
-  scope.postMessage(result, transfer);
+  scope.postMessage(decodeChunk(task, env!));
 }
 
 scope.onmessage = (e: MessageEvent<DecodeWorkerMessage>): void => {

@@ -186,7 +186,7 @@ class Merger {
    * Decodes a chunk here, in order.
    * @returns Undefined when done, else the file offset from which the capture reader must take over.
    */
-  async decodeHere(p: Pending, buffer: ArrayBuffer): Promise<number | undefined> {
+  async decodeHere(p: Pending, buffer: ArrayBufferLike): Promise<number | undefined> {
     const { records, damaged } = chunkRecords(buffer, p.length, this.#o);
     let next = p.offset;
     this.stats.main++;
@@ -246,7 +246,7 @@ function firstTimestamp(c: CaptureChunk, o: ParallelDecodeOptions): bigint | und
  * is damaged after them.
  */
 function chunkRecords(
-  buffer: ArrayBuffer,
+  buffer: ArrayBufferLike,
   length: number,
   o: ParallelDecodeOptions,
 ): { records: CaptureRecord[]; damaged: boolean } {
@@ -259,7 +259,12 @@ function chunkRecords(
  * @returns Whether the chunk is damaged after the records given.
  * @throws What the sink throws (`FirstNumbered.found`).
  */
-function readChunk(buffer: ArrayBuffer, length: number, sink: RecordSink, o: ParallelDecodeOptions): boolean {
+function readChunk(
+  buffer: ArrayBufferLike,
+  length: number,
+  sink: RecordSink,
+  o: ParallelDecodeOptions,
+): boolean {
   try {
     readCaptureBytes(new Uint8Array(buffer, 0, length), sink, {
       uri: o.path,
@@ -330,8 +335,8 @@ async function run(
 ): Promise<number | undefined> {
   const queue: Pending[] = [];
   /** Buffers of merged chunks, for new chunks and for the workers' lines (memory stays flat). */
-  const inputs: ArrayBuffer[] = [];
-  const outputs: ArrayBuffer[] = [];
+  const inputs: ArrayBufferLike[] = [];
+  const outputs: ArrayBufferLike[] = [];
   /** Where the capture reader must take over, once known (chunks before it are still merged). */
   let restFrom: number | undefined;
   let cutting = true;
@@ -344,6 +349,8 @@ async function run(
     chunkSize: Math.max(1, envNumber("VIOSCOPE_PARALLEL_CHUNK", PARALLEL_CHUNK_BYTES)),
     ...(o.input.decodeAs ? { decodeAs: o.input.decodeAs } : {}),
     reuse: inputs,
+    // Shared with the workers, never transferred (see `_decode_messages.ts`).
+    shared: true,
   });
   while (true) {
     // At most `capacity` chunks are held (queued on the workers or waiting to be merged).

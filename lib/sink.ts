@@ -224,12 +224,15 @@ export class BytesSink implements SummarySink {
     this.buf = new Uint8Array(size);
   }
   /**
-   * Makes room for `n` more bytes.
+   * Makes room for `n` more bytes (a larger buffer of the same kind, shared or not, when needed).
    * @param n Bytes.
    */
   room(n: number): void {
     if (this.off + n <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(2 * this.buf.length, this.off + n));
+    const size = Math.max(2 * this.buf.length, this.off + n);
+    const next = new Uint8Array(
+      this.buf.buffer instanceof SharedArrayBuffer ? new SharedArrayBuffer(size) : new ArrayBuffer(size),
+    );
     next.set(this.buf.subarray(0, this.off));
     this.buf = next;
   }

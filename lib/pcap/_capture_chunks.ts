@@ -22,7 +22,7 @@ export interface CaptureChunk {
   /** Byte offset in the file of the chunk's first block or record. */
   offset: number;
   /** The preamble, then the chunk's blocks; only the first `length` bytes count. */
-  buffer: ArrayBuffer;
+  buffer: ArrayBufferLike;
   /** Bytes used in `buffer`. */
   length: number;
   /** Length of the preamble at the start of `buffer`. */
@@ -61,7 +61,13 @@ export interface CaptureChunkOptions {
    * a chunk takes one that is large enough, else a new one is made.
    * @default {undefined}
    */
-  reuse?: ArrayBuffer[];
+  reuse?: ArrayBufferLike[];
+  /**
+   * Make new buffers SharedArrayBuffers: chunks handed to workers that way are never transferred, so
+   * no thread ever detaches a buffer (V8's optimized code then checks no typed-array access for it).
+   * @default {false}
+   */
+  shared?: boolean;
 }
 
 /** Something to read bytes from (a `Deno.FsFile`). */
@@ -265,13 +271,17 @@ class Cutter {
   }
 }
 
-/** A buffer of `size` bytes: a reused one when one is large enough, else a new one with some slack. */
-function buffer(size: number, reuse: ArrayBuffer[] | undefined): Uint8Array<ArrayBuffer> {
+/**
+ * A buffer of `size` bytes: a reused one when one is large enough, else a new one (shared or not)
+ * with some slack.
+ */
+function buffer(size: number, reuse: ArrayBufferLike[] | undefined, shared: boolean): Uint8Array {
   while (reuse && reuse.length > 0) {
     const b = reuse.pop()!;
-    if (b.byteLength >= size && !b.detached) return new Uint8Array(b, 0, size);
+    if (b.byteLength >= size && !(b instanceof ArrayBuffer && b.detached)) return new Uint8Array(b, 0, size);
   }
-  return new Uint8Array(new ArrayBuffer(size + (size >> 4)), 0, size);
+  const n = size + (size >> 4);
+  return new Uint8Array(shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n), 0, size);
 }
 
 /**
@@ -297,7 +307,11 @@ export async function* captureChunks(
   let eof = false;
   while (true) {
     const pre = cutter.preamble;
-    const buf = buffer(pre.length + Math.max(carry.length + chunkSize, need), options.reuse);
+    const buf = buffer(
+      pre.length + Math.max(carry.length + chunkSize, need),
+      options.reuse,
+      options.shared ?? false,
+    );
     buf.set(pre);
     buf.set(carry, pre.length);
     let filled = pre.length + carry.length;

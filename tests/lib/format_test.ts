@@ -1,4 +1,4 @@
-import { equal } from "node:assert/strict";
+import { equal, ok } from "node:assert/strict";
 import fc from "fast-check";
 import { ByteSink, formatChannel, summaryLine } from "../../lib/format.ts";
 import { CaptureReader } from "../../lib/pcap/mod.ts";
@@ -208,4 +208,16 @@ Deno.test("formatChannel's cache of recent channels never returns another channe
     }),
     { numRuns: 2000 },
   );
+});
+
+Deno.test("a sink over a SharedArrayBuffer grows into a larger SharedArrayBuffer, its bytes kept", () => {
+  for (const shared of [true, false]) {
+    const sink = new ByteSink(0);
+    sink.buf = new Uint8Array(shared ? new SharedArrayBuffer(4) : new ArrayBuffer(4));
+    sink.text("abc");
+    sink.text("defghij");
+    equal(sink.buf.buffer instanceof SharedArrayBuffer, shared);
+    ok(sink.buf.length >= 10);
+    equal(new TextDecoder().decode(sink.buf.slice(0, sink.off)), "abcdefghij");
+  }
 });

@@ -83,6 +83,32 @@ for (const format of ["pcapng", "pcap"] as const) {
     }
   });
 
+  Deno.test(`captureChunks({ shared: true }) cuts a ${format} file into the same chunks, in SharedArrayBuffers, reusing them`, async () => {
+    const bytes = await capture(RECORDS, format);
+    const plainChunks = await pieces(bytes, 333);
+    const reuse: ArrayBufferLike[] = [];
+    let i = 0;
+    let reused = 0;
+    const seen = new Set<ArrayBufferLike>();
+    for await (const c of captureChunks(source(bytes), { chunkSize: 333, shared: true, reuse })) {
+      const p = plainChunks[i++]!;
+      ok(c.kind === "chunk" && p.kind === "chunk");
+      ok(c.buffer instanceof SharedArrayBuffer, "a shared chunk");
+      deepEqual([c.offset, c.length, c.preambleLength, c.records], [
+        p.offset,
+        p.length,
+        p.preambleLength,
+        p.records,
+      ]);
+      deepEqual(new Uint8Array(c.buffer, 0, c.length), new Uint8Array(p.buffer, 0, p.length));
+      if (seen.has(c.buffer)) reused++;
+      seen.add(c.buffer);
+      reuse.push(c.buffer); // done with it: the next chunk may take it
+    }
+    equal(i, plainChunks.length);
+    ok(reused > 0, "buffers put back were used again");
+  });
+
   Deno.test(`captureChunks() stops at the damage of a ${format} file and says where`, async () => {
     const bytes = await capture(RECORDS, format);
     const cut = bytes.subarray(0, bytes.length - 5);
