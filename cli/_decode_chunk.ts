@@ -30,6 +30,11 @@ import {
 import { recordLineTo } from "./_summary_line.ts";
 
 let registry: Registry | undefined;
+/**
+ * The session of the last chunk and the options it was made with: the next chunk with the same
+ * options starts from it, reset (see `DecodeSession.reset`).
+ */
+let lastSession: { options: ChunkEnv["session"]; session: DecodeSession } | undefined;
 /** The protocols of the registry with a stream tracker. */
 let trackedProtocols: ProtocolTag[] = [];
 
@@ -167,7 +172,8 @@ class ChunkLines {
     channel: {},
     correlationId: undefined,
   };
-  readonly #columns = new ChunkColumns();
+  /** Shared by the chunks of a run (see {@linkcode columns}). */
+  readonly #columns = columns;
 
   constructor(
     tracked: ProtocolTag[],
@@ -336,6 +342,13 @@ class ChunkColumns {
 }
 
 /**
+ * The column cache of this thread, shared by its chunks: an entry depends only on the pseudo-header's
+ * fields. (A new cache per chunk also met the first push into a new array in code optimized for
+ * the last chunk's, and threw that code away.)
+ */
+const columns = new ChunkColumns();
+
+/**
  * Decodes a chunk with a fresh session, writing the summary lines exactly as `vioscope decode`
  * does, numbered from `task.first` with `task.t0`.
  * @param task The chunk.
@@ -349,13 +362,20 @@ export function decodeChunk(task: ChunkTask, env: ChunkEnv, byPacket = true): Ch
     registry = defaultRegistry();
     trackedProtocols = registry.codecs().filter((c) => c.spec.tracker).map((c) => c.tag);
   }
-  const reg = registry;
-  const session = new DecodeSession(reg, {
-    ...env.session,
-    tree: false,
-    pairing: "needed",
-    summaries: false,
-  });
+  // The last chunk's session, reset, when the options are the same (as in a worker's run).
+  let session: DecodeSession;
+  if (lastSession !== undefined && lastSession.options === env.session) {
+    session = lastSession.session;
+    session.reset();
+  } else {
+    session = new DecodeSession(registry, {
+      ...env.session,
+      tree: false,
+      pairing: "needed",
+      summaries: false,
+    });
+    lastSession = { options: env.session, session };
+  }
   const sink = new ByteSink(0);
   // The lines go into the spare buffer, else a new one of the task's kind (shared in a run: see
   // `_decode_messages.ts`), with room for the usual chunk's lines (a little longer than its bytes).

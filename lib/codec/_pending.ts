@@ -76,6 +76,13 @@ export class PendingTable<V> {
     return this.#more.size !== 0 && this.#more.delete(key);
   }
 
+  /** Deletes every entry. */
+  clear(): void {
+    this.#oneKey = undefined;
+    this.#one = undefined;
+    if (this.#more.size !== 0) this.#more.clear();
+  }
+
   /** The oldest entry's key, or undefined when the table is empty. */
   oldestKey(): string | undefined {
     return this.#oneKey ?? this.#more.keys().next().value;

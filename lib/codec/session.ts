@@ -169,6 +169,21 @@ export class DecodeSession {
   }
 
   /**
+   * Forgets every pending request and all stream state: the session then decodes as a new one with
+   * the same registry and options would. (`vioscope decode`'s workers start each chunk so: a new
+   * session per chunk met its first records with code optimized for the last session's arrays, and
+   * threw that code away.)
+   */
+  reset(): void {
+    for (const pend of this.#pending.values()) pend.clear();
+    this.#pendingTotal = 0;
+    this.#trackers.clear();
+    this.#lastTag = undefined;
+    this.#lastKey = undefined;
+    this.#lastFlags = 0;
+  }
+
+  /**
    * Writes a message's summary into a sink: `msg.summary` when it was computed, else the codec
    * writes it (see the `summaries` option).
    * @param out The sink.

@@ -64,7 +64,7 @@ export interface CaptureChunkOptions {
   reuse?: ArrayBufferLike[];
   /**
    * Make new buffers SharedArrayBuffers: chunks handed to workers that way are never transferred, so
-   * no thread ever detaches a buffer (V8's optimized code then checks no typed-array access for it).
+   * none of them is ever detached (V8's optimized code then checks no typed-array access for it).
    * @default {false}
    */
   shared?: boolean;

@@ -166,6 +166,36 @@ Deno.test("a chunk written from the packets' bytes equals the chunk with its rec
   ok(packets < total, "and the rest from records");
 });
 
+Deno.test("a chunk decoded after another with the same options equals the chunk decoded first (fast-check)", async () => {
+  const streamArb = fc.array(recordArb, { maxLength: 30 }).map((records) => {
+    let ts = T0;
+    for (const r of records) r.timestampNs = ts = ts + r.dt < 0n ? 0n : ts + r.dt;
+    return records;
+  });
+  let pendingBefore = 0;
+  await fc.assert(
+    fc.asyncProperty(streamArb, streamArb, fc.boolean(), async (before, records, byPacket) => {
+      const task = (b: Uint8Array) => ({
+        id: 1,
+        buffer: b.slice().buffer,
+        length: b.length,
+        first: 3,
+        t0: T0,
+      });
+      const bytes = await pcapng(records);
+      // A session of its own (new options object) against the one the chunk before left behind.
+      const alone = decodeChunk(task(bytes), { ...ENV, session: {} }, byPacket);
+      const shared = { ...ENV, session: {} };
+      const first = decodeChunk(task(await pcapng(before)), shared, byPacket);
+      pendingBefore += first.pending.length;
+      const after = decodeChunk(task(bytes), shared, byPacket);
+      deepEqual(view(after), view(alone));
+    }),
+    { numRuns: 200 },
+  );
+  ok(pendingBefore > 20, `the chunks before left ${pendingBefore} requests pending`);
+});
+
 Deno.test("the mixed benchmark stream is written from the packets' bytes, all of it", async () => {
   const records = Array.from({ length: 900 }, (_, i) => mixedRecord(i, T0));
   const { fast, slow } = bothWays(await pcapng(records), T0);

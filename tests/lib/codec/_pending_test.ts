@@ -1,15 +1,15 @@
 /**
  * The pending-request table against a Map: the same entries, lookups and order after random runs of
- * adds and deletes, through the lone-entry fields and the Map alike.
+ * adds, deletes and clears, through the lone-entry fields and the Map alike.
  */
 import { deepEqual, equal } from "node:assert/strict";
 import fc from "fast-check";
 import { PendingTable } from "../../../lib/codec/_pending.ts";
 
-type Op = { op: "add" | "delete" | "evict"; key: string };
+type Op = { op: "add" | "delete" | "evict" | "clear"; key: string };
 
 const op: fc.Arbitrary<Op> = fc.record({
-  op: fc.constantFrom<Op["op"]>("add", "add", "delete", "delete", "evict"),
+  op: fc.constantFrom<Op["op"]>("add", "add", "add", "delete", "delete", "evict", "clear"),
   // Few keys, so adds meet keys already there and deletes find what they look for.
   key: fc.constantFrom("a", "b", "c", "d"),
 });
@@ -29,6 +29,9 @@ Deno.test("PendingTable: same entries, lookups and order as a Map", () => {
           model.set(key, i);
         } else if (op === "delete") {
           equal(table.delete(key), model.delete(key));
+        } else if (op === "clear") {
+          table.clear();
+          model.clear();
         } else {
           equal(table.oldestKey(), model.keys().next().value);
           const oldest = table.oldestKey();

@@ -79,3 +79,35 @@ Deno.test("DecodeSession.pendingRecords() lists what pendingEntries() does, with
     delete (ffa as { decode?: unknown }).decode;
   }
 });
+
+Deno.test("DecodeSession.reset() makes the session decode as a new one", () => {
+  const registry = defaultRegistry();
+  const options = { pairing: "needed", tree: false, summaries: false } as const;
+  /** Summary lines and pairing steps of the mixed stream's records `from`–`to`, with pending counts. */
+  const run = (s: DecodeSession, from: number, to: number) => {
+    const sink = new BytesSink();
+    const steps = [];
+    for (let i = from; i < to; i++) {
+      const r = mixedRecord(i);
+      // Odd records by the line path, even ones decoded in full: both keep the pairing state.
+      if (i % 2 === 1) ok(s.summaryLine(r, sink));
+      else s.summaryTo(sink, s.decode(r)!);
+      steps.push({ step: s.lastPairing(), pending: s.pendingCount });
+    }
+    return { lines: new TextDecoder().decode(sink.buf.subarray(0, sink.off)), steps };
+  };
+  const used = new DecodeSession(registry, options);
+  // Stop where an FF-A call waits for its return.
+  let n = 0;
+  while (used.pendingCount === 0 || n < 20) {
+    run(used, n, n + 1);
+    ok(++n < 1000, "the stream leaves a call waiting");
+  }
+  ok(used.lastPairing() !== undefined);
+  used.reset();
+  equal(used.pendingCount, 0);
+  deepEqual(used.pendingRecords(), []);
+  equal(used.lastPairing(), undefined);
+  // Responses to the requests left waiting come first: a new session finds no request for them.
+  deepEqual(run(used, n, n + 60), run(new DecodeSession(registry, options), n, n + 60));
+});
