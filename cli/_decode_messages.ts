@@ -3,10 +3,12 @@
  * `_decode_chunk.ts` and `_decode_pool.ts`). Only types and one constructor: the main thread loads
  * this without the codecs.
  *
- * The chunks and the lines travel in SharedArrayBuffers, and nothing is transferred: no thread ever
- * detaches a buffer. Once any ArrayBuffer of an isolate has been detached (a transfer does it), V8's
+ * The chunks and the lines travel in SharedArrayBuffers, and nothing is transferred: none of the
+ * run's buffers is ever detached. Once V8 has seen one detached that way (a transfer does it), its
  * optimized code checks every typed-array access for it; in one isolate, decoding the 1M-message
- * benchmark file took about 0.8 billion instructions more that way (docs/benchmarks.md).
+ * benchmark file took about 0.8 billion instructions more that way (docs/benchmarks.md). (Deno's
+ * `postMessage` detaches the buffer it serializes a message into. That does not give the assumption
+ * up; `_decode_worker.ts` detaches one at its start, so that it throws away no optimized code.)
  *
  * @internal @private
  * @module

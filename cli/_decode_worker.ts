@@ -22,6 +22,14 @@ interface WorkerScope {
   postMessage(message: ChunkResult): void;
 }
 
+// Deno's postMessage detaches the buffer it serializes a message into. The first detached typed array
+// of an isolate moves to another map, which makes V8 throw away all code that relied on Uint8Array's
+// map staying put: about 30 functions of the line path, at a worker's first result. Detaching one here,
+// before any code is optimized, spares that (bench/deopts.ts checks it; docs/benchmarks.md).
+const detached = new Uint8Array(8);
+detached.buffer.transfer();
+if (detached.length !== 0) throw new Error("a transferred buffer stayed attached");
+
 const scope = globalThis as unknown as WorkerScope;
 let env: ChunkEnv | undefined;
 
