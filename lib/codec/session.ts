@@ -103,13 +103,14 @@ interface Pending extends PairedRequest {
 }
 
 /**
- * A request the line path wrote without its record: the record is built when it is first asked
- * for (a call is mostly answered before that, and then no record is ever built).
+ * A request the line path wrote without its record: the record is built when it is asked for (a
+ * call is mostly answered before that, and then no record is ever built). Built anew each time, not
+ * kept in a field: the first write of such a field, at a worker's first chunk end, changed the
+ * field's constness and threw away the optimized code that relied on it.
  */
 class LaterRequest implements Pending {
   readonly name: string;
   message: Message | undefined = undefined;
-  #record: CaptureRecord | undefined;
   readonly #builder: RecordBuilder;
 
   constructor(name: string, builder: RecordBuilder) {
@@ -118,7 +119,7 @@ class LaterRequest implements Pending {
   }
 
   get record(): CaptureRecord {
-    return this.#record ??= this.#builder.record();
+    return this.#builder.record();
   }
 }
 
