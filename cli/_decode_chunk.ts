@@ -416,7 +416,7 @@ export function decodeChunk(task: ChunkTask, env: ChunkEnv, byPacket = true): Ch
   const pending = session.pendingRecords();
   for (let i = 0; i < pending.length; i++) {
     const p = pending[i]!;
-    result.pending.push({ protocol: p.protocol, key: p.key, record: detached(p.record) });
+    result.pending.push({ protocol: p.protocol, key: p.key, name: p.name, record: detached(p.record) });
   }
   result.numbered = lines.no - (task.first - 1);
   result.packets = lines.packets;

@@ -68,6 +68,8 @@ export interface PendingRecord {
   key: string;
   /** The request's record (its own copy of the bytes). */
   record: CaptureRecord;
+  /** Its message name. */
+  name: string;
 }
 
 /** What decoding a chunk gives. */

@@ -176,7 +176,8 @@ class Merger {
     }
     await this.out.raw(bytes.subarray(at));
     for (const [protocol, key] of res.requestKeys) s.forgetPending(protocol, key);
-    for (const q of res.pending) s.decode(q.record);
+    // Pending as the worker left them, undecoded (decoded here only if a response needs it).
+    for (const q of res.pending) s.addPending(q);
     this.no += res.numbered;
     this.stats.workers++;
     return true;

@@ -78,6 +78,8 @@ export interface PendingRecord {
   key: string;
   /** The request's record. */
   record: CaptureRecord;
+  /** Its message name. */
+  name: string;
 }
 
 /** A request waiting for its response (see {@linkcode DecodeSession.pendingEntries}). */
@@ -425,9 +427,23 @@ export class DecodeSession {
   pendingRecords(): PendingRecord[] {
     const out: PendingRecord[] = [];
     for (const [protocol, pend] of this.#pending) {
-      for (const [key, e] of pend) out.push({ protocol, key, record: e.record });
+      for (const [key, e] of pend) out.push({ protocol, key, record: e.record, name: e.name });
     }
     return out;
+  }
+
+  /**
+   * Adds a request waiting for its response without decoding it, as the line path leaves a request
+   * it wrote: it is decoded only when needed (its response decoded the long way, or
+   * {@linkcode pendingEntries}). `vioscope decode` hands on so the requests a worker's session left
+   * pending (decoding them all on the main thread was cold work, mostly wasted).
+   * @param p The request, as {@linkcode pendingRecords} of another session with the same options lists it.
+   */
+  addPending(p: PendingRecord): void {
+    const codec = this.registry.get(p.protocol);
+    if (codec) {
+      this.#remember(this.#pendingFor(codec), p.key, { record: p.record, name: p.name, message: undefined });
+    }
   }
 
   /**

@@ -73,7 +73,8 @@ Deno.test("DecodeSession.pendingRecords() lists what pendingEntries() does, with
     equal(decoded, 0, "pendingRecords decodes nothing");
     const entries = s.pendingEntries();
     equal(decoded, listed.length, "pendingEntries decodes each request");
-    deepEqual(entries.map(({ protocol, key, record }) => ({ protocol, key, record })), listed);
+    deepEqual(entries.map(({ protocol, key, record, name }) => ({ protocol, key, record, name })), listed);
+    ok(listed.every((p, i) => p.name === entries[i]!.request.name), "each with its request's name");
     ok(entries.every((e) => e.request.name.startsWith("FFA_MSG_SEND_DIRECT_REQ")), entries[0]?.request.name);
   } finally {
     delete (ffa as { decode?: unknown }).decode;
@@ -110,4 +111,49 @@ Deno.test("DecodeSession.reset() makes the session decode as a new one", () => {
   equal(used.lastPairing(), undefined);
   // Responses to the requests left waiting come first: a new session finds no request for them.
   deepEqual(run(used, n, n + 60), run(new DecodeSession(registry, options), n, n + 60));
+});
+
+Deno.test("DecodeSession.addPending() hands on another session's pending requests, decoded only when needed", () => {
+  const registry = defaultRegistry();
+  const options = { pairing: "needed", tree: false, summaries: false } as const;
+  const ffa = registry.get("ffa")!;
+  const decode = ffa.decode;
+  let decoded = 0;
+  // Counts the decodes of this registry's FF-A codec (an own property, removed below).
+  ffa.decode = function (...args: Parameters<typeof decode>) {
+    decoded++;
+    return decode.apply(this, args);
+  };
+  try {
+    const lines = (s: DecodeSession, from: number, to: number) => {
+      const sink = new BytesSink();
+      for (let i = from; i < to; i++) ok(s.summaryLine(mixedRecord(i), sink), `record ${i} by the line path`);
+      return new TextDecoder().decode(sink.buf.subarray(0, sink.off));
+    };
+    // The mixed stream up to an FF-A call left waiting for its return, in one session.
+    const first = new DecodeSession(registry, options);
+    let n = 0;
+    while (first.pendingCount === 0 || n < 10) {
+      lines(first, n, n + 1);
+      ok(++n < 1000, "the stream leaves a call waiting");
+    }
+    const pending = first.pendingRecords();
+    ok(pending.some((p) => p.protocol === "ffa"), "an FF-A call waits");
+    // Another session that only gets those requests goes on exactly as the first one does.
+    const second = new DecodeSession(registry, options);
+    for (const p of pending) second.addPending(p);
+    equal(second.pendingCount, first.pendingCount);
+    deepEqual(second.pendingRecords(), pending);
+    decoded = 0;
+    equal(lines(second, n, n + 40), lines(first, n, n + 40));
+    equal(decoded, 0, "the return was written without decoding its call");
+    equal(second.pendingCount, first.pendingCount);
+    // Asked for, a handed-on request is decoded as the first session decodes it.
+    deepEqual(
+      second.pendingEntries().map((e) => e.request.name),
+      first.pendingEntries().map((e) => e.request.name),
+    );
+  } finally {
+    delete (ffa as { decode?: unknown }).decode;
+  }
 });
