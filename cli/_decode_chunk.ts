@@ -349,8 +349,8 @@ class ChunkColumns {
 const columns = new ChunkColumns();
 
 /**
- * Decodes a chunk with a fresh session, writing the summary lines exactly as `vioscope decode`
- * does, numbered from `task.first` with `task.t0`.
+ * Decodes a chunk with a session of its own (new, or the last chunk's reset), writing the summary
+ * lines exactly as `vioscope decode` does, numbered from `task.first` with `task.t0`.
  * @param task The chunk.
  * @param env Options of the run.
  * @param byPacket Write lines straight from the packets' bytes where the line path can (the
