@@ -5,10 +5,10 @@
  * The main thread cuts the file into chunks of whole blocks (`lib/pcap/_capture_chunks.ts`) and hands them
  * to the workers (`_decode_pool.ts`), each numbered from the count of records before it and with
  * the capture's first timestamp. A worker decodes its chunk with a session of its own (decoding as a
- * new one would) and reports the pairing edges. The main thread merges the results strictly in file order with its own session,
- * which holds the pairing state of everything merged so far: a response that found no request in
- * its chunk is decoded again here when a request from an earlier chunk waits for it (its line is
- * replaced), then the chunk's requests update the pending set.
+ * new one would) and reports the pairing edges. The main thread merges the results strictly in file
+ * order with its own session, which holds the pairing state of everything merged so far: a response
+ * that found no request in its chunk is decoded again here when a request from an earlier chunk
+ * waits for it (its line is replaced), then the chunk's requests update the pending set.
  *
  * A chunk is decoded again on the main thread, in order, when its assumptions do not hold: its
  * first number was wrong, it holds records of a protocol with a stream tracker (RPMB: only the main
