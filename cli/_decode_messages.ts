@@ -4,16 +4,18 @@
  * this without the codecs.
  *
  * The chunks and the lines travel in SharedArrayBuffers, and nothing is transferred: none of the
- * run's buffers is ever detached. Once V8 has seen one detached that way (a transfer does it), its
- * optimized code checks every typed-array access for it; in one isolate, decoding the 1M-message
- * benchmark file took about 0.8 billion instructions more that way (docs/benchmarks.md). (Deno's
- * `postMessage` detaches the buffer it serializes a message into. That does not give the assumption
- * up; `_decode_worker.ts` detaches one at its start, so that it throws away no optimized code.)
+ * run's buffers is ever detached. Once V8 has given up its assumption that no buffer is detached (a
+ * buffer in a `postMessage` transfer list, or a resizable one shrunk, does it), its optimized code
+ * checks every typed-array access for it; in one isolate, decoding the 1M-message benchmark file
+ * took about 0.8 billion instructions more that way (docs/benchmarks.md). (Deno's `postMessage`
+ * detaches the buffer it serializes a message into, and `ArrayBuffer.prototype.transfer` detaches
+ * its buffer: neither gives the assumption up in Deno 2.9.6. `_decode_worker.ts` does the latter at
+ * its start, so that the former throws away no optimized code.)
  *
  * @internal @private
  * @module
  */
-import type { DecodeSessionOptions } from "../lib/codec/mod.ts";
+import type { DecodeSessionOptions, PendingRecord } from "../lib/codec/mod.ts";
 import type { CaptureRecord, ProtocolTag } from "../lib/record.ts";
 
 /** What every chunk of one run is decoded with. */
@@ -60,18 +62,6 @@ export interface OrphanLine {
   record: CaptureRecord;
 }
 
-/** A request still waiting for its response at the end of the chunk. */
-export interface PendingRecord {
-  /** Protocol. */
-  protocol: ProtocolTag;
-  /** Pairing key. */
-  key: string;
-  /** The request's record (its own copy of the bytes). */
-  record: CaptureRecord;
-  /** Its message name. */
-  name: string;
-}
-
 /** What decoding a chunk gives. */
 export interface ChunkResult {
   /** The task's id. */
@@ -96,7 +86,10 @@ export interface ChunkResult {
   orphans: OrphanLine[];
   /** Pairing keys that saw a request in the chunk, as `[protocol, key]`. */
   requestKeys: [ProtocolTag, string][];
-  /** Requests pending at the end of the chunk, oldest first. */
+  /**
+   * Requests pending at the end of the chunk, oldest first, as the session lists them (each record
+   * with its own copy of the bytes), for `DecodeSession.addPending` of the merge.
+   */
   pending: PendingRecord[];
   /** Most requests pending at once in the chunk. */
   maxPending: number;

@@ -1,5 +1,5 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { BytesSink, DecodeSession, defaultRegistry } from "../../../lib/codec/mod.ts";
+import { BytesSink, DecodeSession, defaultRegistry, type Registry } from "../../../lib/codec/mod.ts";
 import { type CaptureRecord, makeRecord } from "../../../lib/record.ts";
 import { mixedRecord } from "../../../bench/_mixed.ts";
 
@@ -44,17 +44,28 @@ Deno.test("DecodeSession pending requests can be listed, looked up, forgotten an
   equal(s.pendingCount, 1);
 });
 
-Deno.test("DecodeSession.pendingRecords() lists what pendingEntries() does, without decoding the requests", () => {
-  const registry = defaultRegistry();
+/**
+ * Runs `body` with the FF-A codec of `registry` counting its decodes (an own property of the codec,
+ * removed afterwards).
+ */
+function countingFfaDecodes(registry: Registry, body: (decoded: () => number) => void): void {
   const ffa = registry.get("ffa")!;
   const decode = ffa.decode;
-  let decoded = 0;
-  // Counts the decodes of this registry's FF-A codec (an own property, removed below).
+  let n = 0;
   ffa.decode = function (...args: Parameters<typeof decode>) {
-    decoded++;
+    n++;
     return decode.apply(this, args);
   };
   try {
+    body(() => n);
+  } finally {
+    delete (ffa as { decode?: unknown }).decode;
+  }
+}
+
+Deno.test("DecodeSession.pendingRecords() lists what pendingEntries() does, without decoding the requests", () => {
+  const registry = defaultRegistry();
+  countingFfaDecodes(registry, (decoded) => {
     const s = new DecodeSession(registry, { pairing: "needed", tree: false, summaries: false });
     const sink = new BytesSink();
     // The mixed benchmark stream up to its first FF-A call left waiting for its return.
@@ -64,21 +75,19 @@ Deno.test("DecodeSession.pendingRecords() lists what pendingEntries() does, with
       ok(s.summaryLine(r, sink), "written by the line path");
       written.push(r);
     }
-    equal(decoded, 0);
+    equal(decoded(), 0);
     const listed = s.pendingRecords();
     equal(listed.length, s.pendingCount);
     const last = written.findLast((r) => r.protocol === "ffa" && r.kind === "request")!;
     equal(listed.at(-1)!.record, last, "the request's own record, not a copy");
     equal(listed.at(-1)!.protocol, "ffa");
-    equal(decoded, 0, "pendingRecords decodes nothing");
+    equal(decoded(), 0, "pendingRecords decodes nothing");
     const entries = s.pendingEntries();
-    equal(decoded, listed.length, "pendingEntries decodes each request");
+    equal(decoded(), listed.length, "pendingEntries decodes each request");
     deepEqual(entries.map(({ protocol, key, record, name }) => ({ protocol, key, record, name })), listed);
     ok(listed.every((p, i) => p.name === entries[i]!.request.name), "each with its request's name");
     ok(entries.every((e) => e.request.name.startsWith("FFA_MSG_SEND_DIRECT_REQ")), entries[0]?.request.name);
-  } finally {
-    delete (ffa as { decode?: unknown }).decode;
-  }
+  });
 });
 
 Deno.test("DecodeSession.reset() makes the session decode as a new one", () => {
@@ -116,15 +125,7 @@ Deno.test("DecodeSession.reset() makes the session decode as a new one", () => {
 Deno.test("DecodeSession.addPending() hands on another session's pending requests, decoded only when needed", () => {
   const registry = defaultRegistry();
   const options = { pairing: "needed", tree: false, summaries: false } as const;
-  const ffa = registry.get("ffa")!;
-  const decode = ffa.decode;
-  let decoded = 0;
-  // Counts the decodes of this registry's FF-A codec (an own property, removed below).
-  ffa.decode = function (...args: Parameters<typeof decode>) {
-    decoded++;
-    return decode.apply(this, args);
-  };
-  try {
+  countingFfaDecodes(registry, (decoded) => {
     const lines = (s: DecodeSession, from: number, to: number) => {
       const sink = new BytesSink();
       for (let i = from; i < to; i++) ok(s.summaryLine(mixedRecord(i), sink), `record ${i} by the line path`);
@@ -144,16 +145,14 @@ Deno.test("DecodeSession.addPending() hands on another session's pending request
     for (const p of pending) second.addPending(p);
     equal(second.pendingCount, first.pendingCount);
     deepEqual(second.pendingRecords(), pending);
-    decoded = 0;
+    const before = decoded();
     equal(lines(second, n, n + 40), lines(first, n, n + 40));
-    equal(decoded, 0, "the return was written without decoding its call");
+    equal(decoded(), before, "the return was written without decoding its call");
     equal(second.pendingCount, first.pendingCount);
     // Asked for, a handed-on request is decoded as the first session decodes it.
     deepEqual(
       second.pendingEntries().map((e) => e.request.name),
       first.pendingEntries().map((e) => e.request.name),
     );
-  } finally {
-    delete (ffa as { decode?: unknown }).decode;
-  }
+  });
 });
